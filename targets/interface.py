@@ -1,0 +1,242 @@
+"""The one interface every target speaks.
+
+Steps are written against these types only, never against one target's internals, so the same
+feature files run on the in-process reference implementation, on real Streamlit servers over
+their wire protocol, in a real browser, and on implementations nobody here wrote.
+
+The vocabulary is a browser's: a Target serves an App (an app script with its secrets); a
+Browser has a cookie jar shared by its Tabs; a Tab is one app session (one websocket in real
+Streamlit) that shows what its last script run rendered; every navigation leaves a redirect
+chain of Hops. What the identity provider saw is read from its record (IdpRecord).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# Capabilities a target may lack; a scenario tagged @needs:NAME is "not applicable" without it.
+CAPABILITIES = frozenset({"clock", "tamper_cookie"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who sits at a browser: what they type when the IdP asks for credentials."""
+
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A cookie as the browser holds it."""
+
+    name: str
+    value: str
+    domain: str
+    path: str
+    expires: float | None  # Unix time; None for a session cookie
+    http_only: bool
+    secure: bool = False
+    same_site: str | None = None
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One Set-Cookie header as a server sent it (attribute names lower-cased)."""
+
+    name: str
+    value: str
+    attributes: dict[str, str]
+    raw: str
+
+    @property
+    def path(self) -> str | None:
+        return self.attributes.get("path")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One HTTP response the browser received while following a navigation."""
+
+    method: str
+    url: str
+    status: int
+    location: str | None = None
+    set_cookies: tuple[SetCookie, ...] = ()
+
+
+@dataclass(frozen=True)
+class Element:
+    """One thing a script run rendered.
+
+    kind is "markdown", "json", "button" or "exception"; text is the markdown, the JSON text,
+    the button label or the exception message; widget_id identifies a button; exc_type names an
+    exception's type.
+    """
+
+    kind: str
+    text: str
+    widget_id: str = ""
+    exc_type: str = ""
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """What one run of the app script produced, and where it asked the browser to go."""
+
+    elements: tuple[Element, ...]
+    auth_redirect: str | None = None
+
+
+@dataclass(frozen=True)
+class IdpEvent:
+    """One thing the identity provider did: kind is discovery, authorize, credentials_prompt,
+    login, token, jwks or end_session; user is the person concerned, where known."""
+
+    kind: str
+    user: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class IdpRecord(Protocol):
+    """The IdP's own account of what happened, read by steps to check the IdP side."""
+
+    def events(self) -> list[IdpEvent]: ...
+
+    def live_sessions(self) -> list[str]:
+        """Usernames of the IdP login sessions that are still alive."""
+        ...
+
+    def reset(self) -> None:
+        """Forget all events and sessions, so that each scenario starts with a clean record."""
+        ...
+
+
+class Tab(Protocol):
+    """One browser tab showing the app: one app session."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def last_run(self) -> ScriptRun:
+        """What the tab shows: the most recent complete script run of its session."""
+        ...
+
+    @property
+    def runs(self) -> list[ScriptRun]:
+        """Every script run this tab saw, oldest first (across sessions)."""
+        ...
+
+    def click(self, label: str) -> None:
+        """Click the button with this label, and follow any navigation it causes."""
+        ...
+
+    def rerun(self) -> None: ...
+
+    def reload(self) -> None:
+        """Reload the page: a new session that reads the cookies anew."""
+        ...
+
+
+class Browser(Protocol):
+    """A browser: one cookie jar shared by its tabs."""
+
+    @property
+    def navigations(self) -> list[list[Hop]]:
+        """The redirect chain of every navigation, oldest first."""
+        ...
+
+    def open_tab(self, path: str = "") -> Tab: ...
+
+    def cookies(self) -> list[Cookie]: ...
+
+    def set_cookie_value(self, name: str, value: str) -> None:
+        """Overwrite a cookie's value in place (capability tamper_cookie)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class App(Protocol):
+    """An app script served by a target with a given secrets.toml and base path."""
+
+    @property
+    def base_url(self) -> str:
+        """The app's home page, e.g. http://localhost:8501/ or http://localhost:8501/myapp/."""
+        ...
+
+    def new_browser(self, person: Person | None = None) -> Browser: ...
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """What to serve: an app from fixtures/apps, the secrets template, and a base path."""
+
+    app: str = "probe"
+    secrets: str = "default"
+    base_path: str = ""
+
+
+class Target(Protocol):
+    """An implementation under test."""
+
+    name: str
+    version: str  # the Streamlit version it implements or is
+    capabilities: frozenset[str]
+
+    @property
+    def idp(self) -> IdpRecord: ...
+
+    def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> App:
+        """The app for spec, started on first use and reused across scenarios.
+
+        secrets_toml, when given, is the secrets template text itself (written in a feature),
+        named by spec.secrets for reuse.
+        """
+        ...
+
+    def begin_scenario(self) -> None:
+        """Give the scenario a clean view (fresh IdP record); servers stay up."""
+        ...
+
+    def end_scenario(self) -> None: ...
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move time forward (capability clock)."""
+        ...
+
+    def close(self) -> None:
+        """Stop everything the target started."""
+        ...
+
+
+class Connection(Protocol):
+    """One app session as the HTTP browser drives it: a websocket in real Streamlit."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    def run(self, trigger: str | None = None) -> ScriptRun:
+        """Run the script once; trigger is the widget id of a clicked button."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Connector(Protocol):
+    """Opens an app session for a page URL with the browser's request headers (Cookie, Origin)."""
+
+    def __call__(self, page_url: str, headers: dict[str, str]) -> Connection: ...
+
+
+def parse_json_elements(run: ScriptRun) -> list[Any]:
+    """The JSON values a run rendered, in order (how the probe app shows st.user)."""
+    import json
+
+    return [json.loads(e.text) for e in run.elements if e.kind == "json"]
