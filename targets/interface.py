@@ -13,10 +13,10 @@ chain of Hops. What the identity provider saw is read from its record (IdpRecord
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 # Capabilities a target may lack; a scenario tagged @needs:NAME is "not applicable" without it.
-CAPABILITIES = frozenset({"clock", "tamper_cookie"})
+CAPABILITIES = frozenset({"clock"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ class IdpEvent:
 class IdpRecord(Protocol):
     """The IdP's own account of what happened, read by steps to check the IdP side."""
 
+    issuer: str
+
     def events(self) -> list[IdpEvent]: ...
 
     def live_sessions(self) -> list[str]:
@@ -157,7 +159,7 @@ class Browser(Protocol):
     def cookies(self) -> list[Cookie]: ...
 
     def set_cookie_value(self, name: str, value: str) -> None:
-        """Overwrite a cookie's value in place (capability tamper_cookie)."""
+        """Overwrite a cookie's value in place, as a user with developer tools can."""
         ...
 
     def close(self) -> None: ...
@@ -235,8 +237,3 @@ class Connector(Protocol):
     def __call__(self, page_url: str, headers: dict[str, str]) -> Connection: ...
 
 
-def parse_json_elements(run: ScriptRun) -> list[Any]:
-    """The JSON values a run rendered, in order (how the probe app shows st.user)."""
-    import json
-
-    return [json.loads(e.text) for e in run.elements if e.kind == "json"]

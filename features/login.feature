@@ -1,0 +1,99 @@
+@source:st.login
+Feature: st.login and st.user, the behaviour st.logout depends on
+  st.logout undoes what st.login did; these rules pin down what that is.
+
+  Sources: the st.login and st.user API references, Streamlit docs 1.50.0,
+  https://docs.streamlit.io/1.50.0/develop/api-reference/user/st.login and
+  https://docs.streamlit.io/1.50.0/develop/api-reference/user/st.user
+
+  Background:
+    Given the probe app with the default secrets.toml
+
+  @streamlit:>=1.42
+  Rule: st.login stores the identity in a cookie that expires after 30 days
+    > "Streamlit stores a cookie with the user's identity information in the user's browser."
+    > "If a user closes your app without logging out, the identity cookie will expire after 30 days."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The cookie is HttpOnly: scripts in the
+    > page cannot read it.)
+
+    Scenario: The identity cookie is HttpOnly and lasts 30 days
+      Given Alice is logged in
+      Then the browser holds the identity cookie
+      And the identity cookie is HttpOnly
+      And the identity cookie expires 30 days after the login
+
+    @needs:clock
+    Scenario: A tab opened 29 days after the login is still logged in
+      Given Alice is logged in
+      When 29 days pass
+      And she opens a new tab
+      Then the new tab shows st.user logged in as "Alice Liddell"
+
+    @needs:clock
+    Scenario: A tab opened 30 days and one second after the login is logged out
+      Given Alice is logged in
+      When 30 days and 1 second pass
+      And she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
+  @streamlit:>=1.42
+  Rule: The identity cookie is signed with cookie_secret
+    > "cookie_secret should be a strong, randomly generated secret."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. A cookie whose signature does not verify
+    > must not log anybody in.)
+
+    Scenario: A tampered identity cookie logs nobody in
+      Given Alice is logged in
+      When the signature of the identity cookie in her browser is altered
+      And she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
+    Scenario: The untampered identity cookie logs her in
+      Given Alice is logged in
+      When she opens a new tab
+      Then the new tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.42
+  Rule: st.user carries the identity token's claims
+    > "When authentication is configured in secrets.toml, Streamlit will parse the OpenID Connect
+    > (OIDC) identity token and copy the attributes to st.user."
+    > "is_logged_in: Whether a user is logged in."
+    > (st.user, docs 1.50.0; Streamlit 1.42 and later, as st.experimental_user before 1.45)
+
+    Scenario: After logging in, st.user has the identity token's claims and is_logged_in true
+      Given Alice is logged in
+      Then st.user has these values:
+        | key            | value                   |
+        | is_logged_in   | true                    |
+        | name           | "Alice Liddell"         |
+        | email          | "alice@example.com"     |
+        | email_verified | true                    |
+        | sub            | "alice-0001"            |
+        | aud            | "logoutspec-app"        |
+      And st.user's "iss" is the identity provider's issuer
+      And st.user has the claims "iat", "exp" and "nonce"
+
+    Scenario: Before logging in, st.user is {"is_logged_in": false}
+      Given Alice has opened the app without logging in
+      Then the tab shows st.user {"is_logged_in": false}
+
+  @streamlit:>=1.42
+  Rule: A named provider is configured in [auth.NAME] and chosen with st.login("NAME")
+    > "If you specify a name for your provider, save the shared settings in the [auth] dictionary
+    > of your secrets.toml file, and save the other settings in an [auth.{provider}] dictionary,
+    > where {provider} is the name of your provider."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later)
+
+    Scenario: st.login("acme") logs in with the [auth.acme] client
+      Given Alice has opened the app without logging in
+      When she clicks "Log in with acme" and signs in at the identity provider
+      Then st.user has these values:
+        | key          | value             |
+        | is_logged_in | true              |
+        | aud          | "logoutspec-acme" |
+
+    Scenario: st.login() without a name logs in with the [auth] client
+      Given Alice is logged in
+      Then st.user has these values:
+        | key          | value            |
+        | aud          | "logoutspec-app" |

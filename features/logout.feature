@@ -1,0 +1,163 @@
+@source:st.logout
+Feature: st.logout
+  What st.logout promises, sentence by sentence, as the Streamlit documentation states it.
+
+  Source: the st.logout API reference, Streamlit docs 1.50.0,
+  https://docs.streamlit.io/1.50.0/develop/api-reference/user/st.logout
+
+  The app is the probe app (fixtures/apps/probe.py): it shows st.user as JSON at the start and at
+  the end of every script run, and has "Log in" and "Log out" buttons. Alice is a user of the
+  fixture identity provider (fixtures/idp.toml); she logs in with the app's default provider.
+
+  Background:
+    Given the probe app with the default secrets.toml
+
+  @streamlit:>=1.42
+  Rule: st.logout removes the user's information from st.user
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them back to your app's home page."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
+
+    Scenario: st.user is logged out for the rest of the script run that calls st.logout
+      Given Alice is logged in
+      When she clicks "Log out"
+      Then the script run that called st.logout started with st.user logged in as "Alice Liddell"
+      And that script run ended with st.user {"is_logged_in": false}
+
+    Scenario: st.user keeps the user's information while st.logout is not called
+      Given Alice is logged in
+      When she reruns the app
+      Then the tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.42
+  Rule: st.logout deletes the identity cookie
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them back to your app's home page."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
+
+    Scenario: The logout response deletes the identity cookie with the name and path it was set with
+      Given Alice is logged in
+      When she clicks "Log out"
+      Then the logout response deletes the identity cookie with the path it was set with
+      And the browser holds no identity cookie
+
+    Scenario: The identity cookie stays while st.logout is not called
+      Given Alice is logged in
+      When she reloads the tab
+      Then the browser holds the identity cookie
+      And the tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.42
+  Rule: st.logout redirects the browser to the app's home page
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them back to your app's home page."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
+
+    Scenario: Logging out from a page with a query string ends on the home page
+      Given Alice is logged in on the page "?view=details"
+      When she clicks "Log out"
+      Then the browser was redirected straight from the logout endpoint to the app's home page
+      And the tab is on the app's home page
+
+    Scenario: An app served under a base path sends the browser to its own home page
+      Given the probe app is served under the base path "myapp"
+      And Alice is logged in
+      When she clicks "Log out"
+      Then the browser was redirected straight from the logout endpoint to the app's home page
+      And the tab is on the app's home page "/myapp/"
+
+  @streamlit:>=1.42
+  Rule: Logging out creates a new session
+    > "This creates a new session."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
+
+    Scenario: The home page the browser lands on runs in a new, logged-out session
+      Given Alice is logged in
+      When she clicks "Log out"
+      Then the tab runs in a new session
+      And the tab shows st.user {"is_logged_in": false}
+
+    Scenario: A rerun without logging out stays in the same session
+      Given Alice is logged in
+      When she reruns the app
+      Then the tab runs in the same session
+
+  @streamlit:>=1.42
+  Rule: Other sessions of the same browser keep their st.user
+    > "If the user has multiple sessions open in the same browser, st.user will not be cleared in
+    > any other session. st.user only reads from the identity cookie at the start of a session.
+    > After a session is running, you must call st.login() or st.logout() within that session to
+    > update st.user."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
+
+    Scenario: A second tab of the same browser stays logged in
+      Given Alice is logged in
+      And she has opened a second tab
+      When she clicks "Log out" in the first tab
+      Then the second tab shows st.user logged in as "Alice Liddell"
+
+    Scenario: The second tab stays logged in after it reruns
+      Given Alice is logged in
+      And she has opened a second tab
+      When she clicks "Log out" in the first tab
+      And she reruns the second tab
+      Then the second tab shows st.user logged in as "Alice Liddell"
+
+    Scenario: A tab reloaded after the logout reads the cookie anew and is logged out
+      Given Alice is logged in
+      And she has opened a second tab
+      When she clicks "Log out" in the first tab
+      And she reloads the second tab
+      Then the second tab shows st.user {"is_logged_in": false}
+
+    Scenario: A tab opened after the logout is logged out
+      Given Alice is logged in
+      When she clicks "Log out"
+      And she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
+    Scenario: Another browser is unaffected
+      Given Alice is logged in
+      And Alice is logged in in another browser
+      When she clicks "Log out" in the first browser
+      And she opens a new tab in the other browser
+      Then the new tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.42,<1.53
+  Rule: st.logout does not log the user out of the identity provider
+    > "This does not log the user out of their underlying account from the identity provider."
+    > (st.logout, docs 1.50.0, Note; Streamlit 1.42 to 1.52. From 1.53 Streamlit also ends the
+    > identity provider's session when the provider publishes an end_session_endpoint, as the
+    > fixture identity provider does.)
+
+    Scenario: No request reaches the identity provider's end-session endpoint
+      Given Alice is logged in
+      When she clicks "Log out"
+      Then the identity provider received no end-session request
+      And Alice's session at the identity provider is still alive
+
+    Scenario: Logging in again does not ask for credentials
+      Given Alice is logged in
+      And she has clicked "Log out"
+      When she clicks "Log in"
+      Then the tab shows st.user logged in as "Alice Liddell"
+      And the identity provider did not ask for her credentials again
+
+    Scenario: A browser without an identity provider session is asked for credentials
+      Given Alice is logged in
+      When Alice logs in in another browser
+      Then the identity provider asked for her credentials again
+
+  @streamlit:>=1.42
+  Rule: Logging out when nobody is logged in is harmless
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them back to your app's home page."
+    > (st.logout, docs 1.50.0; a logout without a login still ends on the home page, logged out.
+    > Observed in Streamlit 1.42 to 1.67.)
+
+    Scenario: Logging out without being logged in ends on the home page, logged out
+      Given Alice has opened the app without logging in
+      When she clicks "Log out"
+      Then the tab is on the app's home page
+      And the tab shows st.user {"is_logged_in": false}
+      And the browser holds no identity cookie

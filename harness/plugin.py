@@ -1,0 +1,182 @@
+"""The pytest plugin: chooses targets, runs every scenario once per target, applies what config
+and tags say about applicability and deviations, and writes reports/results.json.
+
+Modelled on pytest-httpserver: targets (and the servers behind them) live for the whole session;
+each scenario gets a clean view of its target through begin_scenario/end_scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from harness.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
+from harness.results import ResultLog, ScenarioInfo
+
+VERSION_TAG = "streamlit:"
+NEEDS_TAG = "needs:"
+
+
+class Suite:
+    """The selected targets for one pytest run, created up front and closed at the end."""
+
+    def __init__(self, config: Config, selected: list[TargetConfig]) -> None:
+        self.config = config
+        self.selected = selected
+        self.targets: dict[str, Any] = {}
+        for target in selected:
+            self.targets[target.name] = create_target(config, target)
+
+    def close(self) -> None:
+        """Stop every target (and so every server it started); safe to call twice."""
+        while self.targets:
+            _, target = self.targets.popitem()
+            target.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("logoutspec")
+    group.addoption(
+        "--target",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the conformance scenarios against this target from conformance.toml "
+        "(repeatable; 'all' for every target; default: suite.default_targets)",
+    )
+    group.addoption("--conformance-config", default=None, metavar="PATH", help="default: <rootdir>/conformance.toml")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "streamlit_versions(spec): the Streamlit versions a rule holds for")
+    config.addinivalue_line("markers", "needs(capability): a capability the scenario needs from its target")
+    path = Path(config.getoption("conformance_config") or config.rootpath / "conformance.toml")
+    try:
+        loaded = load_config(path)
+        suite = Suite(loaded, loaded.select(config.getoption("target")))
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[SUITE] = suite
+    config.stash[RESULTS] = ResultLog(config.rootpath / "reports" / "results.json")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SUITE in config.stash:
+        config.stash[SUITE].close()
+
+
+def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
+    """Turn version and capability tags into markers; leave other tags to pytest-bdd."""
+    if tag.startswith(VERSION_TAG):
+        return pytest.mark.streamlit_versions(tag.removeprefix(VERSION_TAG))(function)
+    if tag.startswith(NEEDS_TAG):
+        return pytest.mark.needs(tag.removeprefix(NEEDS_TAG))(function)
+    if tag.startswith("source:"):
+        return function
+    return None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every scenario runs once per selected target."""
+    if "target_name" in metafunc.fixturenames:
+        names = [t.name for t in metafunc.config.stash[SUITE].selected]
+        metafunc.parametrize("target_name", names, ids=names, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    suite = config.stash[SUITE]
+    for item in items:
+        info = scenario_info(item, suite)
+        if info is None:
+            continue
+        item.stash[INFO] = info
+        target = suite.targets[info.target]
+        reason = not_applicable(item, target)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
+            continue
+        deviation = declared_deviation(suite.config.deviations, info)
+        if deviation:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=deviation_reason(deviation)))
+
+
+def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
+    """Feature, rule and scenario of a scenario item; None for the harness's own tests."""
+    callspec = getattr(item, "callspec", None)
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is None or callspec is None or "target_name" not in callspec.params:
+        return None
+    name = callspec.params["target_name"]
+    target = suite.targets[name]
+    return ScenarioInfo(
+        target=name,
+        target_version=target.version,
+        feature=template.feature.name,
+        rule=template.rule.name if template.rule else None,
+        scenario=template.name,
+    )
+
+
+def not_applicable(item: pytest.Item, target: Any) -> str | None:
+    """Why a scenario does not apply to a target (its version or capabilities), or None."""
+    for mark in item.iter_markers("streamlit_versions"):
+        spec = mark.args[0]
+        try:
+            holds = SpecifierSet(spec).contains(target.version, prereleases=True)
+        except InvalidSpecifier:
+            raise pytest.UsageError(f"{item.location[0]}: tag @{VERSION_TAG}{spec}: not a version range") from None
+        if not holds:
+            return f"the rule holds for Streamlit {spec}; target {target.name} is {target.version}"
+    for mark in item.iter_markers("needs"):
+        capability = mark.args[0]
+        if capability not in target.capabilities:
+            return f"target {target.name} lacks the capability {capability!r}"
+    return None
+
+
+def declared_deviation(deviations: tuple[Deviation, ...], info: ScenarioInfo) -> Deviation | None:
+    return next((d for d in deviations if d.matches(info.target, info.rule, info.scenario)), None)
+
+
+def deviation_reason(deviation: Deviation) -> str:
+    link = f" ({deviation.link})" if deviation.link else ""
+    return f"declared deviation [{deviation.category}]: {deviation.reason}{link}"
+
+
+@pytest.fixture(scope="session")
+def suite(pytestconfig: pytest.Config) -> Suite:
+    return pytestconfig.stash[SUITE]
+
+
+@pytest.fixture
+def target(suite: Suite, target_name: str) -> Iterator[Any]:
+    """The scenario's target, with a clean view (fresh IdP record) for this scenario only."""
+    chosen = suite.targets[target_name]
+    chosen.begin_scenario()
+    try:
+        yield chosen
+    finally:
+        chosen.end_scenario()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if INFO in item.stash:
+        item.config.stash[RESULTS].record(item.stash[INFO], report)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if RESULTS in session.config.stash:
+        session.config.stash[RESULTS].write()
+
+
+SUITE = pytest.StashKey[Suite]()
+RESULTS = pytest.StashKey[ResultLog]()
+INFO = pytest.StashKey[ScenarioInfo]()

@@ -1,0 +1,78 @@
+"""reports/results.json: one record per target x scenario, the machine-readable outcome of a run.
+
+pytest reports a test in up to three phases; a scenario's outcome is decided by the first phase
+that is not a plain pass (a skip in setup, a failure in call or teardown), else it passed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    target: str
+    target_version: str
+    feature: str
+    rule: str | None
+    scenario: str
+
+
+@dataclass
+class Result:
+    info: ScenarioInfo
+    outcome: str = "passed"
+    reason: str = ""
+
+    def as_record(self) -> dict[str, str | None]:
+        return {**asdict(self.info), "outcome": self.outcome, "reason": self.reason}
+
+
+class ResultLog:
+    """Collects outcomes while pytest runs and writes them when the session ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.results: dict[str, Result] = {}
+
+    def record(self, info: ScenarioInfo, report: pytest.TestReport) -> None:
+        result = self.results.setdefault(report.nodeid, Result(info))
+        if result.outcome != "passed":
+            return
+        outcome, reason = classify(report)
+        if outcome != "passed":
+            result.outcome, result.reason = outcome, reason
+
+    def write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        records = [result.as_record() for result in self.results.values()]
+        self.path.write_text(json.dumps(records, indent=2) + "\n")
+
+
+def classify(report: pytest.TestReport) -> tuple[str, str]:
+    """(outcome, reason) of one report phase, in the vocabulary of results.json."""
+    wasxfail = getattr(report, "wasxfail", None)
+    if report.skipped and wasxfail is not None:
+        return "xfailed", wasxfail
+    if report.skipped:
+        longrepr = report.longrepr
+        return "skipped", longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    if report.failed and "[XPASS(strict)]" in str(report.longrepr):
+        return "xpassed", str(report.longrepr)
+    if report.passed and wasxfail is not None:
+        return "xpassed", wasxfail
+    if report.failed:
+        return "failed", failure_message(report)
+    return "passed", ""
+
+
+def failure_message(report: pytest.TestReport) -> str:
+    """The last line of the failure: the assertion or error that made the scenario fail."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    return str(report.longrepr).strip().splitlines()[-1] if report.longrepr else ""

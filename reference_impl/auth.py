@@ -1,0 +1,449 @@
+"""Authentication for the reference runtime: secrets, signed tokens and cookies, and an OIDC client.
+
+Every security check is a module-level function named for what it checks, and is looked up by
+name when it runs, so a deliberately broken variant of the reference can replace exactly one of
+them (for instance ``check_issuer``) and leave everything else as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import jwt
+import requests
+import tomli
+
+IDENTITY_COOKIE = "_streamlit_user"
+LOGIN_PATH = "auth/login"
+LOGOUT_PATH = "auth/logout"
+CALLBACK_PATH = "oauth2callback"
+
+DAY_SECONDS = 86400
+PROVIDER_TOKEN_SECONDS = 2 * 60
+PENDING_LOGIN_SECONDS = 10 * 60
+COOKIE_LIFETIME_SECONDS = 30 * DAY_SECONDS  # what the browser is told (Tornado's expires_days=30)
+COOKIE_MAX_AGE_SECONDS = 31 * DAY_SECONDS  # what the server still accepts (Tornado's max_age_days=31)
+
+DEFAULT_SCOPE = "openid email profile"
+DEFAULT_PROMPT = "select_account"
+AUTHORIZE_EXTRAS = ("prompt", "login_hint", "response_mode")  # client_kwargs Authlib passes on
+REQUIRED_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+HTTP_TIMEOUT_SECONDS = 10
+SECRETS_FILE = "`.streamlit/secrets.toml`"
+
+
+class StreamlitAuthError(Exception):
+    """A misconfiguration st.login reports to the app, named like Streamlit's own error."""
+
+
+class LoginRejected(Exception):
+    """The login could not be completed: the browser goes home without an identity cookie."""
+
+
+# --- secrets.toml -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """What one OIDC provider needs: its section of [auth] plus the shared redirect_uri."""
+
+    name: str
+    client_id: str
+    client_secret: str
+    server_metadata_url: str
+    redirect_uri: str
+    client_kwargs: Mapping[str, Any]
+
+
+class AuthSecrets:
+    """The app's secrets.toml, parsed on first use, as Streamlit reads it when auth needs it.
+
+    A missing or malformed file counts as no secrets at all (Streamlit's load_if_toml_exists
+    swallows the parse error), so st.user is then {} and st.login reports missing credentials.
+    """
+
+    def __init__(self, toml_text: str) -> None:
+        self._toml_text = toml_text
+        # Streamlit falls back to a random per-server secret (server.cookieSecret) when
+        # [auth] has no cookie_secret: nothing signed elsewhere then verifies here.
+        self._fallback_cookie_secret = secrets.token_hex(32)
+
+    @cached_property
+    def auth_section(self) -> Mapping[str, Any] | None:
+        try:
+            section = tomli.loads(self._toml_text).get("auth")
+        except tomli.TOMLDecodeError:
+            return None
+        return section if isinstance(section, Mapping) else None
+
+    @property
+    def auth_configured(self) -> bool:
+        """Whether st.user gains is_logged_in: only a non-empty [auth] counts, as in Streamlit."""
+        return bool(self.auth_section)
+
+    @property
+    def cookie_secret(self) -> str:
+        section = self.auth_section or {}
+        return str(section.get("cookie_secret", self._fallback_cookie_secret))
+
+    @property
+    def redirect_origin(self) -> str | None:
+        """scheme://host:port of redirect_uri: the only origin an identity cookie is valid for."""
+        redirect_uri = (self.auth_section or {}).get("redirect_uri")
+        return origin_of(str(redirect_uri)) if redirect_uri else None
+
+    def provider_settings(self, provider: str) -> ProviderSettings:
+        """Validate [auth] for provider exactly as Streamlit 1.50 does, with its messages."""
+        auth = self.auth_section
+        if auth is None:
+            raise StreamlitAuthError(
+                "To use authentication features you need to configure credentials for at least "
+                f"one authentication provider in {SECRETS_FILE}."
+            )
+        for shared_key in ("redirect_uri", "cookie_secret"):
+            if shared_key not in auth:
+                raise StreamlitAuthError(
+                    f'Authentication credentials in {SECRETS_FILE} are missing the "{shared_key}" '
+                    "key. Please check your configuration."
+                )
+        if "_" in provider:
+            raise StreamlitAuthError(
+                f'Auth provider name "{provider}" contains an underscore. '
+                "Please use a provider name without underscores."
+            )
+        section = provider_section(auth, provider)
+        missing = [key for key in REQUIRED_PROVIDER_KEYS if key not in section]
+        if missing:
+            who = (
+                "default authentication provider"
+                if provider == "default"
+                else f'authentication provider "{provider}"'
+            )
+            raise StreamlitAuthError(
+                f"Authentication credentials in {SECRETS_FILE} for the {who} are missing the "
+                f"following keys: {missing}. Please check your configuration."
+            )
+        return ProviderSettings(
+            name=provider,
+            client_id=str(section["client_id"]),
+            client_secret=str(section["client_secret"]),
+            server_metadata_url=str(section["server_metadata_url"]),
+            redirect_uri=str(auth["redirect_uri"]),
+            client_kwargs=dict(section.get("client_kwargs", {})),
+        )
+
+
+def provider_section(auth: Mapping[str, Any], provider: str) -> Mapping[str, Any]:
+    """The provider's own settings: [auth.NAME], or for "default" the truthy keys of [auth]."""
+    section = auth.get(provider)
+    if section is None and provider == "default":
+        return {key: auth[key] for key in (*REQUIRED_PROVIDER_KEYS, "client_kwargs") if auth.get(key)}
+    if section is None:
+        raise StreamlitAuthError(
+            f"Authentication credentials in {SECRETS_FILE} are missing for the authentication "
+            f'provider "{provider}". Please check your configuration.'
+        )
+    if not isinstance(section, Mapping):
+        raise StreamlitAuthError(
+            f"Authentication credentials in {SECRETS_FILE} for the authentication provider "
+            f'"{provider}" must be valid TOML. Please check your configuration.'
+        )
+    return section
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# --- the provider token: st.login's short-lived, signed pointer to a provider ------------------
+
+
+def encode_provider_token(provider: str, secret: str, now: float) -> str:
+    """An HS256 JWT {provider, exp} keyed by cookie_secret, valid for two minutes."""
+    with warnings.catch_warnings():
+        # Streamlit signs with the configured cookie_secret whatever its length.
+        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+        return jwt.encode({"provider": provider, "exp": int(now) + PROVIDER_TOKEN_SECONDS}, secret)
+
+
+def decode_provider_token(token: str, secret: str, now: float) -> str | None:
+    """The provider named by a genuine, unexpired token; None for anything else."""
+    payload = provider_token_payload(token, secret)
+    if payload is None or provider_token_expired(payload, now):
+        return None
+    provider = payload.get("provider")
+    return provider if isinstance(provider, str) else None
+
+
+def provider_token_payload(token: str, secret: str) -> dict[str, Any] | None:
+    """The token's claims if its HS256 signature verifies with the cookie secret."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+            payload = json.loads(jwt.PyJWS().decode(token, secret, algorithms=["HS256"]))
+    except (jwt.PyJWTError, ValueError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def provider_token_expired(payload: Mapping[str, Any], now: float) -> bool:
+    exp = payload.get("exp")
+    return not isinstance(exp, int | float) or exp <= now
+
+
+# --- the identity cookie -----------------------------------------------------------------------
+
+
+def encode_identity_cookie(identity: Mapping[str, Any], secret: str, now: float) -> str:
+    """base64url(JSON).timestamp.HMAC: signed so it cannot be forged, not encrypted (like Tornado)."""
+    body = base64.urlsafe_b64encode(json.dumps(identity).encode()).decode().rstrip("=")
+    timestamp = str(int(now))
+    return f"{body}.{timestamp}.{cookie_mac(secret, body, timestamp)}"
+
+
+def cookie_mac(secret: str, body: str, timestamp: str) -> str:
+    """HMAC-SHA256 over the cookie's name, body and timestamp (a value can't move to another name)."""
+    message = f"{IDENTITY_COOKIE}|{body}|{timestamp}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def identity_cookie_header(value: str, now: float) -> str:
+    """The Set-Cookie Tornado sends: expires in 30 days, HttpOnly, Path=/, no SameSite."""
+    expires = formatdate(now + COOKIE_LIFETIME_SECONDS, usegmt=True)
+    return f"{IDENTITY_COOKIE}={value}; expires={expires}; HttpOnly; Path=/"
+
+
+def identity_cookie_deletion_header(now: float) -> str:
+    """Tornado's clear_cookie: an empty value that expired a year ago, same name and path."""
+    return f'{IDENTITY_COOKIE}=""; expires={formatdate(now - 365 * DAY_SECONDS, usegmt=True)}; Path=/'
+
+
+def user_info_from_cookie(value: str, origin_header: str | None, secret: str, now: float) -> dict[str, Any]:
+    """st.user for a new session: the cookie's claims, or {} if any check fails (silently)."""
+    identity = decode_identity_cookie(value, secret, now)
+    if identity is None or not cookie_origin_matches(identity, origin_header):
+        return {}
+    claims = {key: val for key, val in identity.items() if key not in ("origin", "is_logged_in")}
+    return {"is_logged_in": identity.get("is_logged_in", False), **claims}
+
+
+def decode_identity_cookie(value: str, secret: str, now: float) -> dict[str, Any] | None:
+    body, _, rest = value.partition(".")
+    timestamp, _, mac = rest.partition(".")
+    if not cookie_signature_valid(secret, body, timestamp, mac) or not cookie_fresh(timestamp, now):
+        return None
+    try:
+        identity = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        return None
+    return identity if isinstance(identity, dict) else None
+
+
+def cookie_signature_valid(secret: str, body: str, timestamp: str, mac: str) -> bool:
+    return hmac.compare_digest(cookie_mac(secret, body, timestamp), mac)
+
+
+def cookie_fresh(timestamp: str, now: float) -> bool:
+    """Tornado's get_signed_cookie ignores signatures older than 31 days."""
+    return timestamp.isdigit() and int(timestamp) >= now - COOKIE_MAX_AGE_SECONDS
+
+
+def cookie_origin_matches(identity: Mapping[str, Any], origin_header: str | None) -> bool:
+    """The cookie is honoured only on the origin of redirect_uri it was issued for."""
+    return origin_header is not None and identity.get("origin") == origin_of(origin_header)
+
+
+# --- pending logins: what /auth/login remembers for /oauth2callback ---------------------------
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    provider: str
+    nonce: str
+    code_verifier: str | None
+    created_at: float
+
+
+@dataclass
+class PendingLogins:
+    """Server-side OAuth state, keyed by the state parameter; each entry is usable once."""
+
+    by_state: dict[str, PendingLogin] = field(default_factory=dict)
+
+    def remember(self, pending: PendingLogin) -> str:
+        self.by_state = {
+            state: old
+            for state, old in self.by_state.items()
+            if not pending_login_expired(old, pending.created_at)
+        }
+        state = secrets.token_urlsafe(32)
+        self.by_state[state] = pending
+        return state
+
+    def claim(self, state: str | None, now: float) -> PendingLogin | None:
+        """Take the login for state out of the store: a replayed or stale state finds nothing."""
+        pending = self.by_state.pop(state, None) if state else None
+        if pending is None or pending_login_expired(pending, now):
+            return None
+        return pending
+
+
+def pending_login_expired(pending: PendingLogin, now: float) -> bool:
+    return now - pending.created_at > PENDING_LOGIN_SECONDS
+
+
+# --- the OIDC client ---------------------------------------------------------------------------
+
+
+class OidcClient:
+    """The server-side OpenID Connect client (authorization code flow, client_secret_basic, PKCE).
+
+    Like Streamlit, which builds a new Authlib client per request, it reads the discovery
+    document afresh for every login and every callback.
+    """
+
+    def __init__(self, http: requests.Session) -> None:
+        self.http = http
+
+    def authorization_url(self, settings: ProviderSettings, logins: PendingLogins, now: float) -> str:
+        """Where /auth/login sends the browser; remembers state, nonce and PKCE verifier."""
+        with rejecting_failures():
+            metadata = self._get_json(settings.server_metadata_url)
+            endpoint = str(metadata["authorization_endpoint"])
+        verifier = secrets.token_urlsafe(48) if idp_supports_s256(metadata) else None
+        nonce = secrets.token_urlsafe(16)
+        state = logins.remember(PendingLogin(settings.name, nonce, verifier, now))
+        kwargs = settings.client_kwargs
+        params = {
+            "response_type": "code",
+            "client_id": settings.client_id,
+            "redirect_uri": settings.redirect_uri,
+            "scope": kwargs.get("scope", DEFAULT_SCOPE),
+            "state": state,
+            "nonce": nonce,
+            "prompt": kwargs.get("prompt", DEFAULT_PROMPT),
+            **{key: kwargs[key] for key in AUTHORIZE_EXTRAS if key in kwargs},
+        }
+        if verifier is not None:
+            params |= {"code_challenge": s256_challenge(verifier), "code_challenge_method": "S256"}
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
+
+    def complete_login(
+        self, settings: ProviderSettings, pending: PendingLogin, code: str, now: float
+    ) -> dict[str, Any]:
+        """Exchange the code and return the verified id_token claims, or raise LoginRejected."""
+        with rejecting_failures():
+            metadata = self._get_json(settings.server_metadata_url)
+            id_token = self._exchange_code(metadata["token_endpoint"], settings, pending, code)
+            jwks = self._get_json(metadata["jwks_uri"])
+            return verify_id_token(id_token, jwks, metadata["issuer"], settings.client_id, pending.nonce, now)
+
+    def _exchange_code(
+        self, token_endpoint: str, settings: ProviderSettings, pending: PendingLogin, code: str
+    ) -> str:
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": settings.redirect_uri}
+        if pending.code_verifier is not None:
+            form["code_verifier"] = pending.code_verifier
+        response = self.http.post(
+            token_endpoint,
+            data=form,
+            auth=(quote(settings.client_id), quote(settings.client_secret)),  # client_secret_basic
+            headers={"Accept": "application/json"},
+            timeout=HTTP_TIMEOUT_SECONDS,
+        )
+        response.raise_for_status()
+        return str(response.json()["id_token"])
+
+    def _get_json(self, url: str) -> dict[str, Any]:
+        response = self.http.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        return response.json()
+
+
+@contextmanager
+def rejecting_failures() -> Iterator[None]:
+    """Turn an unreachable IdP or a malformed answer into LoginRejected (naming only its type)."""
+    try:
+        yield
+    except (requests.RequestException, KeyError, TypeError, ValueError, jwt.PyJWTError) as exc:
+        raise LoginRejected(type(exc).__name__) from None
+
+
+def idp_supports_s256(metadata: Mapping[str, Any]) -> bool:
+    """Streamlit uses PKCE only when the IdP advertises S256."""
+    return "S256" in metadata.get("code_challenge_methods_supported", [])
+
+
+def s256_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+# --- id_token verification: one function per check ---------------------------------------------
+
+
+def verify_id_token(
+    id_token: str, jwks: Mapping[str, Any], issuer: str, client_id: str, nonce: str, now: float
+) -> dict[str, Any]:
+    claims = verify_signature(id_token, jwks)
+    check_issuer(claims, issuer)
+    check_audience(claims, client_id)
+    check_nonce(claims, nonce)
+    check_expiry(claims, now)
+    return claims
+
+
+def verify_signature(id_token: str, jwks: Mapping[str, Any]) -> dict[str, Any]:
+    """The token's claims if its RS256 signature verifies with the IdP key its header names."""
+    kid = jwt.get_unverified_header(id_token).get("kid")
+    keys = [key for key in jwks.get("keys", []) if kid is None or key.get("kid") == kid]
+    if not keys:
+        raise LoginRejected("no signing key")
+    signing_key = jwt.PyJWK(keys[0], algorithm="RS256")
+    claims = json.loads(jwt.PyJWS().decode(id_token, signing_key, algorithms=["RS256"]))
+    if not isinstance(claims, dict):
+        raise LoginRejected("claims are not an object")
+    return claims
+
+
+def check_issuer(claims: Mapping[str, Any], issuer: str) -> None:
+    """iss must equal the discovery document's issuer exactly."""
+    if claims.get("iss") != issuer:
+        raise LoginRejected("issuer mismatch")
+
+
+def check_audience(claims: Mapping[str, Any], client_id: str) -> None:
+    aud = claims.get("aud")
+    audiences = aud if isinstance(aud, list) else [aud]
+    if client_id not in audiences:
+        raise LoginRejected("audience mismatch")
+
+
+def check_nonce(claims: Mapping[str, Any], nonce: str) -> None:
+    """The nonce binds the id_token to the login this server started."""
+    if claims.get("nonce") != nonce:
+        raise LoginRejected("nonce mismatch")
+
+
+def check_expiry(claims: Mapping[str, Any], now: float) -> None:
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp <= now:
+        raise LoginRejected("id_token expired")
+
+
+def callback_reports_error(query: Mapping[str, str]) -> bool:
+    """The IdP sent error=... instead of a code (the user declined, or the IdP failed)."""
+    return bool(query.get("error"))

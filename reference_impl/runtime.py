@@ -1,0 +1,200 @@
+"""App sessions, the `streamlit` module an app script sees, and the script runner.
+
+A session is one browser tab (one websocket in Streamlit). It holds its own copy of st.user,
+read from the identity cookie once when the session starts; afterwards only st.login and
+st.logout running in that same session change it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
+
+from targets.interface import Element, ScriptRun
+
+from .auth import LOGIN_PATH, LOGOUT_PATH, AuthSecrets, encode_provider_token
+
+
+class StreamlitAPIException(Exception):
+    """Misuse of the st API, named like Streamlit's own error."""
+
+
+class UserInfoProxy(Mapping[str, Any]):
+    """st.user: a read-only view that reads the session's user info at every access.
+
+    It must read live, not copy: an app may keep `user = st.user` and look at it again after
+    st.logout() in the same run.
+    """
+
+    def __init__(self, read: Callable[[], dict[str, Any]]) -> None:
+        object.__setattr__(self, "_read", read)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._read()[key]
+        except KeyError:
+            raise KeyError(f'st.user has no key "{key}".') from None
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._read()[key]
+        except KeyError:
+            raise AttributeError(f'st.user has no attribute "{key}".') from None
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise StreamlitAPIException("st.user cannot be modified")
+
+    def __setitem__(self, name: str, value: Any) -> NoReturn:
+        raise StreamlitAPIException("st.user cannot be modified")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._read()
+
+
+class AppSession:
+    """One app session; it is what ReferenceServer.connect returns (a targets.interface.Connection)."""
+
+    def __init__(self, *, app: Path, secrets: AuthSecrets, base_path: str, user_info: dict[str, Any]) -> None:
+        self.session_id = str(uuid.uuid4())
+        self.app = app
+        self.secrets = secrets
+        self.base_path = base_path
+        self.user_info = user_info
+        self.closed = False
+
+    def user_view(self) -> dict[str, Any]:
+        """What st.user shows: a logged-out user is {"is_logged_in": False} only if [auth] is set."""
+        view = dict(self.user_info)
+        if "is_logged_in" not in view and self.secrets.auth_configured:
+            view["is_logged_in"] = False
+        return view
+
+    def run(self, trigger: str | None = None) -> ScriptRun:
+        """Run the app script once; the button whose widget id is trigger returns True in it."""
+        if self.closed:
+            raise RuntimeError(f"session {self.session_id} is closed")
+        return ScriptRunner(self, trigger).execute()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ScriptRunner:
+    """One run of the app script: the st calls it makes and what they render."""
+
+    def __init__(self, session: AppSession, trigger: str | None) -> None:
+        self.session = session
+        self.trigger = trigger
+        self.elements: list[Element] = []
+        self.auth_redirect: str | None = None
+
+    def execute(self) -> ScriptRun:
+        """exec the script in fresh globals; an uncaught exception ends the run as an element."""
+        app = self.session.app
+        script_globals = {"__name__": "__main__", "__file__": str(app), "__builtins__": self._builtins()}
+        try:
+            exec(compile(app.read_text(), str(app), "exec"), script_globals)
+        except Exception as exc:
+            self.elements.append(Element("exception", str(exc).strip(), exc_type=type(exc).__name__))
+        return ScriptRun(elements=tuple(self.elements), auth_redirect=self.auth_redirect)
+
+    def _builtins(self) -> dict[str, Any]:
+        """The real builtins, except that `import streamlit` yields this run's shim module.
+
+        sys.modules is left alone: a real Streamlit may be installed in the same interpreter.
+        """
+        shim = self.streamlit_module()
+
+        def import_with_shim(
+            name: str, globals_: Any = None, locals_: Any = None, fromlist: Any = (), level: int = 0
+        ) -> Any:
+            if name == "streamlit" and level == 0:
+                return shim
+            return builtins.__import__(name, globals_, locals_, fromlist, level)
+
+        return {**vars(builtins), "__import__": import_with_shim}
+
+    def streamlit_module(self) -> ModuleType:
+        module = ModuleType("streamlit", "The reference runtime's stand-in for streamlit.")
+        user = UserInfoProxy(self.session.user_view)
+        module.__dict__.update(
+            user=user,
+            experimental_user=user,
+            login=self.login,
+            logout=self.logout,
+            button=self.button,
+            write=self.write,
+            markdown=self.markdown,
+            json=self.json,
+        )
+        return module
+
+    def login(self, provider: str | None = None) -> None:
+        """Validate the provider's secrets, then ask the browser to go to /auth/login."""
+        name = "default" if provider is None else provider
+        secrets = self.session.secrets
+        secrets.provider_settings(name)
+        token = encode_provider_token(name, secrets.cookie_secret, time.time())
+        self.auth_redirect = f"{self.session.base_path}{LOGIN_PATH}?provider={token}"
+
+    def logout(self) -> None:
+        """Forget the user in this session only, then ask the browser to go to /auth/logout.
+
+        The script goes on running: st.user is logged out for the rest of this run.
+        """
+        self.session.user_info.clear()
+        self.auth_redirect = f"{self.session.base_path}{LOGOUT_PATH}"
+
+    def button(self, label: str, key: str | None = None) -> bool:
+        widget_id = button_widget_id(label, key)
+        self.elements.append(Element("button", label, widget_id=widget_id))
+        return widget_id == self.trigger
+
+    def write(self, *args: Any) -> None:
+        """Consecutive strings become one markdown element, mappings JSON, anything else markdown."""
+        texts: list[str] = []
+        for arg in args:
+            if isinstance(arg, str):
+                texts.append(arg)
+                continue
+            self._flush_markdown(texts)
+            if isinstance(arg, Mapping):
+                self.json(arg)
+            else:
+                self.markdown(str(arg))
+        self._flush_markdown(texts)
+
+    def _flush_markdown(self, texts: list[str]) -> None:
+        if texts:
+            self.markdown(" ".join(texts))
+            texts.clear()
+
+    def markdown(self, body: str) -> None:
+        self.elements.append(Element("markdown", str(body)))
+
+    def json(self, body: Any) -> None:
+        self.elements.append(Element("json", json.dumps(body, default=jsonable)))
+
+
+def button_widget_id(label: str, key: str | None) -> str:
+    """Stable across runs and sessions, like Streamlit's ids computed from label and key."""
+    digest = hashlib.sha256(f"button|{label}|{key}".encode()).hexdigest()[:16]
+    return f"button-{digest}"
+
+
+def jsonable(value: Any) -> Any:
+    """json.dumps fallback: mappings (such as st.user) as objects, anything else as its repr."""
+    return dict(value) if isinstance(value, Mapping) else repr(value)

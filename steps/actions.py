@@ -1,0 +1,152 @@
+"""Given and When: setting up an app and doing what a person at a browser does."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import tomli
+import tomli_w
+from pytest_bdd import given, parsers, when
+
+from steps.world import IDENTITY_COOKIE, World
+from targets.interface import AppSpec
+
+PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
+TAB_NAMES = {"": None, "the tab": None, "the first tab": "first", "the second tab": "second", "the new tab": "new"}
+
+
+@given(parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml$"))
+def app_with_default_secrets(world: World, app: str) -> None:
+    world.spec = AppSpec(app=app)
+
+
+@given(parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml, changed so that (?P<change>.+)$"))
+def app_with_changed_secrets(world: World, app: str, change: str) -> None:
+    world.spec = AppSpec(app=app, secrets=f"default, changed so that {change}")
+    world.secrets_template = changed_secrets(world.fixtures.secrets_template("default"), change)
+
+
+def changed_secrets(template: str, change: str) -> str:
+    """The default secrets.toml with one change, as a feature's Examples table states it."""
+    document: dict[str, Any] = tomli.loads(template)
+    if change == "nothing changes":
+        return template
+    if change == "there is no [auth] section":
+        document.pop("auth")
+    elif change.endswith(" is missing"):
+        *parents, key = change.removesuffix(" is missing").split(".")
+        _table_at(document, parents).pop(key)
+    elif " is " in change:
+        dotted, _, value = change.partition(" is ")
+        *parents, key = dotted.split(".")
+        _table_at(document, parents)[key] = tomli.loads(f"v = {value}")["v"]
+    else:
+        raise ValueError(f"unknown secrets.toml change: {change!r}")
+    return tomli_w.dumps(document)
+
+
+def _table_at(document: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    for key in keys:
+        document = document[key]
+    return document
+
+
+@given(parsers.parse('the probe app is served under the base path "{base_path}"'))
+def served_under_base_path(world: World, base_path: str) -> None:
+    world.spec = AppSpec(app=world.spec.app, secrets=world.spec.secrets, base_path=base_path)
+
+
+@given("Alice has opened the app without logging in")
+def opened_without_login(world: World) -> None:
+    world.tabs["first"] = world.open_browser(PERSON).open_tab()
+
+
+@given("Alice is logged in")
+def logged_in(world: World) -> None:
+    log_in(world, path="")
+
+
+@given(parsers.parse('Alice is logged in on the page "{path}"'))
+def logged_in_on_page(world: World, path: str) -> None:
+    log_in(world, path=path)
+
+
+def log_in(world: World, path: str) -> None:
+    """Open the app in a new browser and log in with the default provider, as Alice."""
+    tab = world.open_browser(PERSON).open_tab(path)
+    world.tabs["first"] = tab
+    world.login_started_at = time.time()
+    tab.click("Log in")
+    assert has_identity_cookie(world, 0), "logging in left no identity cookie in the browser"
+
+
+@given("Alice is logged in in another browser")
+@when("Alice logs in in another browser")
+def logged_in_in_other_browser(world: World) -> None:
+    tab = world.open_browser(PERSON).open_tab()
+    world.tabs["other"] = tab
+    tab.click("Log in")
+    assert has_identity_cookie(world, len(world.browsers) - 1), "logging in left no identity cookie"
+
+
+def has_identity_cookie(world: World, browser: int) -> bool:
+    return any(c.name == IDENTITY_COOKIE for c in world.browsers[browser].cookies())
+
+
+@given("she has opened a second tab")
+def opened_second_tab(world: World) -> None:
+    world.tabs["second"] = world.browsers[0].open_tab()
+
+
+@given(parsers.parse('she has clicked "{label}"'))
+@when(parsers.re(r'she clicks "(?P<label>[^"]+)"(?: in (?P<where>the first tab|the first browser))?$'))
+def clicks(world: World, label: str, where: str | None = None) -> None:
+    tab = world.tab("first" if where else None)
+    world.session_before = tab.session_id
+    tab.click(label)
+
+
+@when(parsers.parse('she clicks "{label}" and signs in at the identity provider'))
+def clicks_and_signs_in(world: World, label: str) -> None:
+    """Clicking a login button must take the browser through the identity provider and back."""
+    tab = world.tab()
+    navigations_before = len(world.browsers[0].navigations)
+    tab.click(label)
+    visited = [hop.url for hops in world.browsers[0].navigations[navigations_before:] for hop in hops]
+    issuer = world.target.idp.issuer
+    assert any(url.startswith(issuer) for url in visited), f"the browser never reached the IdP: {visited}"
+
+
+@when(parsers.re(r"she reruns (?:the app|(?P<name>the second tab))$"))
+def reruns(world: World, name: str | None) -> None:
+    tab = world.tab(TAB_NAMES[name or ""])
+    world.session_before = tab.session_id
+    tab.rerun()
+
+
+@when(parsers.re(r"she reloads (?P<name>the tab|the second tab)$"))
+def reloads(world: World, name: str) -> None:
+    tab = world.tab(TAB_NAMES[name])
+    world.session_before = tab.session_id
+    tab.reload()
+
+
+@when(parsers.re(r"she opens a new tab(?P<other> in the other browser)?$"))
+def opens_new_tab(world: World, other: str | None) -> None:
+    world.tabs["new"] = world.browsers[1 if other else 0].open_tab()
+    world.current = "new"
+
+
+@when(parsers.re(r"(?P<days>\d+) days(?: and (?P<seconds>\d+) seconds?)? pass$"))
+def time_passes(world: World, days: str, seconds: str | None) -> None:
+    world.target.advance_clock(int(days) * 86400 + int(seconds or 0))
+
+
+@when("the signature of the identity cookie in her browser is altered")
+def alter_cookie_signature(world: World) -> None:
+    """Change the cookie's last character: the end of the signature in every known format."""
+    browser = world.browsers[0]
+    cookie = next(c for c in browser.cookies() if c.name == IDENTITY_COOKIE)
+    last = cookie.value[-1]
+    browser.set_cookie_value(IDENTITY_COOKIE, cookie.value[:-1] + ("0" if last != "0" else "1"))

@@ -1,0 +1,19 @@
+"""Each scenario gets a World bound to one target (the plugin parametrizes target_name)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.plugin import Suite
+from steps.world import World
+from targets.interface import Target
+
+
+@pytest.fixture(autouse=True)
+def world(target: Target, suite: Suite) -> Iterator[World]:
+    """Autouse, so that every scenario depends on the target and is run once per target."""
+    world = World(target=target, fixtures=suite.config.fixtures)
+    yield world
+    world.close()

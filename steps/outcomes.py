@@ -1,0 +1,179 @@
+"""Then: what a person, the browser and the identity provider can observe afterwards."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urljoin, urlsplit
+
+from pytest_bdd import parsers, then
+
+from steps.actions import TAB_NAMES
+from steps.world import IDENTITY_COOKIE, LOGOUT_PATH, World, describe, identity_set_cookies, logout_run, user_at
+from targets.http_browser import deletes_cookie
+
+THIRTY_DAYS = 30 * 86400
+CLOCK_TOLERANCE = 10.0  # seconds between our clock and the server's when it stamps a cookie
+
+
+def assert_logged_in_as(user: dict, name: str) -> None:
+    assert user.get("is_logged_in") is True, f"st.user is not logged in: {user}"
+    assert user.get("name") == name, f"st.user's name is {user.get('name')!r}, not {name!r}: {user}"
+
+
+@then(parsers.parse('the script run that called st.logout started with st.user logged in as "{name}"'))
+def logout_run_started_logged_in(world: World, name: str) -> None:
+    assert_logged_in_as(user_at(logout_run(world.tab()), "start"), name)
+
+
+@then(parsers.parse("that script run ended with st.user {expected}"))
+def logout_run_ended_with(world: World, expected: str) -> None:
+    user = user_at(logout_run(world.tab()), "end")
+    assert user == json.loads(expected), f"after st.logout, st.user is {user}, not {expected}"
+
+
+@then(parsers.re(r'(?P<name>the tab|the second tab|the new tab) shows st.user logged in as "(?P<person>[^"]+)"$'))
+def tab_shows_logged_in(world: World, name: str, person: str) -> None:
+    assert_logged_in_as(user_at(world.tab(TAB_NAMES[name]).last_run, "end"), person)
+
+
+@then(parsers.re(r"(?P<name>the tab|the second tab|the new tab) shows st.user (?P<expected>\{.*\})$"))
+def tab_shows_user(world: World, name: str, expected: str) -> None:
+    user = user_at(world.tab(TAB_NAMES[name]).last_run, "end")
+    assert user == json.loads(expected), f"st.user is {user}, not {expected}"
+
+
+@then("st.user has these values:")
+def user_has_values(world: World, datatable: list[list[str]]) -> None:
+    user = user_at(world.tab().last_run, "end")
+    for key, value in datatable[1:]:
+        assert key in user, f"st.user has no {key!r}: {user}"
+        assert user[key] == json.loads(value), f"st.user[{key!r}] is {user[key]!r}, not {value}"
+
+
+@then(parsers.parse("st.user's \"{key}\" is the identity provider's issuer"))
+def user_claim_is_issuer(world: World, key: str) -> None:
+    user = user_at(world.tab().last_run, "end")
+    assert user.get(key) == world.target.idp.issuer, f"st.user[{key!r}] is {user.get(key)!r}"
+
+
+@then(parsers.re(r'st.user has the claims (?P<keys>.+)$'))
+def user_has_claims(world: World, keys: str) -> None:
+    user = user_at(world.tab().last_run, "end")
+    missing = [k for k in json.loads("[" + keys.replace(" and ", ", ") + "]") if k not in user]
+    assert not missing, f"st.user lacks {missing}: {user}"
+
+
+def is_logout(url: str) -> bool:
+    return urlsplit(url).path.endswith(LOGOUT_PATH)
+
+
+@then(parsers.parse("the logout response deletes the identity cookie with the path it was set with"))
+def logout_deletes_cookie(world: World) -> None:
+    history = identity_set_cookies(world.browsers[0].navigations)
+    now = time.time()
+    set_paths = {c.path for hop, c in history if not deletes_cookie(c, now) and LOGOUT_PATH not in hop.url}
+    deleted_paths = {c.path for hop, c in history if deletes_cookie(c, now) and is_logout(hop.url)}
+    assert set_paths, "the identity cookie was never set"
+    assert deleted_paths, "the logout response sent no Set-Cookie deleting the identity cookie"
+    assert set_paths <= deleted_paths, f"set with path {set_paths}, deleted with path {deleted_paths}"
+
+
+@then(parsers.re(r"the browser holds (?P<which>no|the) identity cookie$"))
+def browser_holds_identity_cookie(world: World, which: str) -> None:
+    held = [c for c in world.browsers[0].cookies() if c.name == IDENTITY_COOKIE]
+    if which == "no":
+        assert not held, f"the browser still holds {held}"
+    else:
+        assert held, "the browser holds no identity cookie"
+
+
+@then("the identity cookie is HttpOnly")
+def identity_cookie_http_only(world: World) -> None:
+    cookie = next(c for c in world.browsers[0].cookies() if c.name == IDENTITY_COOKIE)
+    assert cookie.http_only, f"the identity cookie is not HttpOnly: {cookie}"
+
+
+@then("the identity cookie expires 30 days after the login")
+def identity_cookie_lasts_30_days(world: World) -> None:
+    cookie = next(c for c in world.browsers[0].cookies() if c.name == IDENTITY_COOKIE)
+    assert cookie.expires is not None, "the identity cookie is a session cookie: it has no expiry"
+    earliest = world.login_started_at + THIRTY_DAYS - CLOCK_TOLERANCE
+    latest = time.time() + THIRTY_DAYS + CLOCK_TOLERANCE
+    lifetime = (cookie.expires - world.login_started_at) / 86400
+    assert earliest <= cookie.expires <= latest, f"the identity cookie lasts {lifetime:.4f} days, not 30"
+
+
+@then("the browser was redirected straight from the logout endpoint to the app's home page")
+def logout_redirects_home(world: World) -> None:
+    for hops in reversed(world.browsers[0].navigations):
+        for index, hop in enumerate(hops):
+            if is_logout(hop.url):
+                assert hop.status in (301, 302, 303, 307, 308), f"the logout endpoint answered {hop.status}"
+                target = urljoin(hop.url, hop.location or "")
+                assert target == world.app.base_url, f"the logout endpoint redirected to {target}"
+                assert len(hops) == index + 2, f"the redirect went on: {[h.url for h in hops[index:]]}"
+                return
+    raise AssertionError("the browser never requested the logout endpoint")
+
+
+@then(parsers.re(r"""the tab is on the app's home page(?: "(?P<path>[^"]+)")?$"""))
+def tab_on_home_page(world: World, path: str | None) -> None:
+    url = world.tab().url
+    assert url == world.app.base_url, f"the tab is on {url}, not the home page {world.app.base_url}"
+    if path:
+        assert urlsplit(url).path == path, f"the home page is {urlsplit(url).path}, not {path}"
+
+
+@then(parsers.re(r"the tab runs in (?P<which>a new|the same) session$"))
+def tab_session(world: World, which: str) -> None:
+    now = world.tab().session_id
+    if which == "a new":
+        assert now != world.session_before, f"the tab still runs in session {now}"
+    else:
+        assert now == world.session_before, f"the session changed from {world.session_before} to {now}"
+
+
+@then("the identity provider received no end-session request")
+def no_end_session(world: World) -> None:
+    calls = [e for e in world.target.idp.events() if e.kind == "end_session"]
+    assert not calls, f"the identity provider's end-session endpoint was called: {calls}"
+
+
+@then("Alice's session at the identity provider is still alive")
+def idp_session_alive(world: World) -> None:
+    assert "alice" in world.target.idp.live_sessions(), "Alice has no live session at the identity provider"
+
+
+@then(parsers.re(r"the identity provider (?P<did>did not ask|asked) for her credentials again$"))
+def idp_asked_again(world: World, did: str) -> None:
+    prompts = [e for e in world.target.idp.events() if e.kind == "credentials_prompt"]
+    if did == "asked":
+        assert len(prompts) >= 2, f"the identity provider asked for credentials {len(prompts)} time(s)"
+    else:
+        assert len(prompts) == 1, f"the identity provider asked for credentials {len(prompts)} times, not once"
+
+
+@then(parsers.re(r'the tab (?P<negated>does not show|shows) (?P<what>the button )?"(?P<text>[^"]+)"$'))
+def tab_shows(world: World, negated: str, what: str | None, text: str) -> None:
+    run = world.tab().last_run
+    kinds = {"button"} if what else {"markdown"}
+    shown = any(e.kind in kinds and e.text == text for e in run.elements)
+    if negated == "shows":
+        assert shown, f"the tab does not show {what or ''}{text!r}; it shows {describe(run)}"
+    else:
+        assert not shown, f"the tab shows {text!r}: {describe(run)}"
+
+
+@then(parsers.re(r"the script run that called st.logout failed with '(?P<message>.+)'$"))
+def logout_run_failed(world: World, message: str) -> None:
+    run = logout_run(world.tab())
+    errors = [e.text for e in run.elements if e.kind == "exception"]
+    assert message in errors, f"the run that called st.logout showed errors {errors}, not {message!r}"
+
+
+@then(parsers.re(r"the script run failed with a (?P<exc_type>\w+) saying '(?P<message>.+)'$"))
+def run_failed_with(world: World, exc_type: str, message: str) -> None:
+    run = world.tab().last_run
+    errors = [(e.exc_type, e.text) for e in run.elements if e.kind == "exception"]
+    assert (exc_type, message) in errors, f"the run showed {errors}, not {exc_type}: {message}"

@@ -1,0 +1,89 @@
+"""What one scenario has in hand: its target, the app it serves, the browsers and tabs open.
+
+Steps read and change the World only through the target interface (targets/interface.py), so a
+scenario means the same on every target.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fixtures import Fixtures
+from targets.interface import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, Tab, Target
+
+IDENTITY_COOKIE = "_streamlit_user"
+LOGOUT_PATH = "/auth/logout"
+
+
+@dataclass
+class World:
+    target: Target
+    fixtures: Fixtures
+    spec: AppSpec = field(default_factory=AppSpec)
+    secrets_template: str | None = None
+    browsers: list[Browser] = field(default_factory=list)
+    tabs: dict[str, Tab] = field(default_factory=dict)
+    current: str = "first"
+    session_before: str = ""
+    login_started_at: float = 0.0
+    _app: App | None = None
+
+    @property
+    def app(self) -> App:
+        """The app the scenario set up, started (or reused) on first use."""
+        if self._app is None:
+            self._app = self.target.serve(self.spec, self.secrets_template)
+        return self._app
+
+    def tab(self, name: str | None = None) -> Tab:
+        name = name or self.current
+        assert name in self.tabs, f"no {name} tab is open (open: {', '.join(self.tabs)})"
+        return self.tabs[name]
+
+    def open_browser(self, person: str | None) -> Browser:
+        browser = self.app.new_browser(self.fixtures.person(person) if person else None)
+        self.browsers.append(browser)
+        return browser
+
+    def close(self) -> None:
+        for browser in self.browsers:
+            browser.close()
+
+
+def user_at(run: ScriptRun, at: str) -> dict[str, Any]:
+    """st.user as the probe app showed it at the start or the end of a script run."""
+    for element in run.elements:
+        if element.kind == "json":
+            shown = json.loads(element.text)
+            if isinstance(shown, dict) and shown.get("at") == at:
+                return shown["user"]
+    raise AssertionError(f"the run did not show st.user at its {at}; it showed {describe(run)}")
+
+
+def describe(run: ScriptRun) -> str:
+    """A short account of a script run for assertion messages."""
+    parts = [f"{e.kind}:{e.text[:120]}" for e in run.elements]
+    if run.auth_redirect:
+        parts.append(f"auth_redirect:{run.auth_redirect}")
+    return "; ".join(parts) or "nothing"
+
+
+def logout_run(tab: Tab) -> ScriptRun:
+    """The script run in which the app called st.logout (the one that asked for the logout URL)."""
+    for run in reversed(tab.runs):
+        if run.auth_redirect and run.auth_redirect.split("?")[0].endswith(LOGOUT_PATH):
+            return run
+    raise AssertionError("no script run of this tab called st.logout (no redirect to /auth/logout)")
+
+
+def identity_set_cookies(navigations: list[list[Hop]]) -> list[tuple[Hop, SetCookie]]:
+    """Every Set-Cookie of the identity cookie in the browser's history, oldest first."""
+    return [
+        (hop, cookie)
+        for hops in navigations
+        for hop in hops
+        for cookie in hop.set_cookies
+        if cookie.name == IDENTITY_COOKIE
+    ]

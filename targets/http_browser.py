@@ -1,0 +1,232 @@
+"""A browser made of a requests cookie jar, for targets driven over HTTP and app sessions.
+
+It does what a browser does and nothing more: follows redirects hop by hop (recording each
+Set-Cookie and Location), fills the identity provider's login form for the person at the
+keyboard, and opens a new app session whenever a tab lands on an app page. How an app session
+is opened is the target's business (the Connector): a function call for the reference
+implementation, a protobuf websocket for real Streamlit.
+"""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.cookies import get_cookie_header
+
+from targets.interface import Connection, Connector, Cookie, Hop, Person, ScriptRun, SetCookie
+
+MAX_HOPS = 20
+
+
+class NavigationError(AssertionError):
+    """A navigation that did not end on an app page; an assertion, since the target misbehaved."""
+
+
+class HttpBrowser:
+    """One browser: a cookie jar shared by its tabs, and the history of its navigations."""
+
+    def __init__(self, base_url: str, connect: Connector, person: Person | None, http: requests.Session) -> None:
+        self.base_url = base_url
+        self.origin = origin_of(base_url)
+        self.connect = connect
+        self.person = person
+        self.http = http
+        self.navigations: list[list[Hop]] = []
+        self.tabs: list[HttpTab] = []
+
+    def open_tab(self, path: str = "") -> HttpTab:
+        tab = HttpTab(self)
+        self.tabs.append(tab)
+        tab.load(urljoin(self.base_url, path))
+        return tab
+
+    def cookies(self) -> list[Cookie]:
+        return [
+            Cookie(
+                name=c.name,
+                value=c.value or "",
+                domain=c.domain,
+                path=c.path,
+                expires=float(c.expires) if c.expires is not None else None,
+                http_only=any(k.lower() == "httponly" for k in getattr(c, "_rest", {})),
+                secure=bool(c.secure),
+                same_site=next((v for k, v in getattr(c, "_rest", {}).items() if k.lower() == "samesite"), None),
+            )
+            for c in self.http.cookies
+        ]
+
+    def set_cookie_value(self, name: str, value: str) -> None:
+        for cookie in self.http.cookies:
+            if cookie.name == name:
+                cookie.value = value
+                return
+        raise LookupError(f"the browser holds no cookie {name!r}")
+
+    def close(self) -> None:
+        for tab in self.tabs:
+            tab.close()
+        self.http.close()
+
+    def navigate(self, url: str) -> str:
+        """Follow a navigation to its end and return the final URL; records its hops."""
+        hops: list[Hop] = []
+        self.navigations.append(hops)
+        method, data = "GET", None
+        for _ in range(MAX_HOPS):
+            response = self.http.request(method, url, data=data, allow_redirects=False, timeout=30)
+            hops.append(hop_of(method, url, response))
+            if response.is_redirect:
+                url, method, data = urljoin(url, response.headers["Location"]), "GET", None
+                continue
+            login_form = find_login_form(response.text) if response.status_code == 200 else None
+            if login_form is None:
+                self.expect_app_page(url, response)
+                return url
+            url, method, data = self.fill_login_form(url, login_form)
+        raise NavigationError(f"more than {MAX_HOPS} hops from {hops[0].url}: {[h.url for h in hops]}")
+
+    def fill_login_form(self, url: str, form: LoginForm) -> tuple[str, str, dict[str, str]]:
+        """What the person does at the identity provider's login page: type name and password."""
+        if self.person is None:
+            raise NavigationError(f"{url} asks for credentials, but nobody sits at this browser")
+        fields = {**form.hidden, "username": self.person.username, "password": self.person.password}
+        return urljoin(url, form.action), form.method, fields
+
+    def expect_app_page(self, url: str, response: requests.Response) -> None:
+        if response.status_code != 200 or origin_of(url) != self.origin:
+            raise NavigationError(f"navigation ended on {url} with {response.status_code}: {response.text[:200]!r}")
+
+    def session_headers(self, url: str) -> dict[str, str]:
+        """The headers a browser sends when its page opens the app's websocket."""
+        headers = {"Origin": self.origin}
+        cookie = get_cookie_header(self.http.cookies, requests.Request("GET", url).prepare())
+        if cookie:
+            headers["Cookie"] = cookie
+        return headers
+
+
+class HttpTab:
+    """One tab: the page it shows and the app session behind it."""
+
+    def __init__(self, browser: HttpBrowser) -> None:
+        self.browser = browser
+        self.url = ""
+        self.connection: Connection | None = None
+        self.runs: list[ScriptRun] = []
+
+    @property
+    def session_id(self) -> str:
+        assert self.connection is not None, "the tab shows no app page"
+        return self.connection.session_id
+
+    @property
+    def last_run(self) -> ScriptRun:
+        assert self.runs, "the tab has not run the app"
+        return self.runs[-1]
+
+    def load(self, url: str) -> None:
+        """Navigate to url and start a new app session on the page it lands on."""
+        self.close()
+        self.url = self.browser.navigate(url)
+        self.connection = self.browser.connect(self.url, self.browser.session_headers(self.url))
+        self.run(None)
+
+    def click(self, label: str) -> None:
+        buttons = [e for e in self.last_run.elements if e.kind == "button" and e.text == label]
+        if not buttons:
+            shown = [e.text for e in self.last_run.elements if e.kind == "button"]
+            raise AssertionError(f"no button {label!r} on the page; buttons shown: {shown}")
+        self.run(buttons[0].widget_id)
+
+    def rerun(self) -> None:
+        self.run(None)
+
+    def reload(self) -> None:
+        self.load(self.url)
+
+    def run(self, trigger: str | None) -> None:
+        """One script run; an auth redirect it asks for is followed as the browser would."""
+        assert self.connection is not None
+        run = self.connection.run(trigger)
+        self.runs.append(run)
+        if run.auth_redirect:
+            self.load(urljoin(self.url, run.auth_redirect))
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class LoginForm:
+    def __init__(self, action: str, method: str, hidden: dict[str, str]) -> None:
+        self.action, self.method, self.hidden = action, method, hidden
+
+
+class _LoginFormParser(HTMLParser):
+    """Finds <form id="login"> and its hidden inputs: the fixture IdP's credentials page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form: LoginForm | None = None
+        self.inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form" and values.get("id") == "login":
+            self.form = LoginForm(values.get("action", ""), values.get("method", "get").upper(), {})
+            self.inside = True
+        elif tag == "input" and self.inside and self.form is not None and values.get("type") == "hidden":
+            self.form.hidden[values.get("name", "")] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def find_login_form(html: str) -> LoginForm | None:
+    if 'id="login"' not in html:
+        return None
+    parser = _LoginFormParser()
+    parser.feed(html)
+    return parser.form
+
+
+def hop_of(method: str, url: str, response: requests.Response) -> Hop:
+    raw_cookies = response.raw.headers.getlist("Set-Cookie") if response.raw is not None else []
+    return Hop(
+        method=method,
+        url=url,
+        status=response.status_code,
+        location=response.headers.get("Location"),
+        set_cookies=tuple(parse_set_cookie(raw) for raw in raw_cookies),
+    )
+
+
+def parse_set_cookie(raw: str) -> SetCookie:
+    """Split one Set-Cookie header; attribute names are lower-cased, flags map to ""."""
+    first, *rest = raw.split(";")
+    name, _, value = first.strip().partition("=")
+    attributes = {}
+    for part in rest:
+        key, _, attr_value = part.strip().partition("=")
+        if key:
+            attributes[key.lower()] = attr_value
+    return SetCookie(name=name, value=value.strip('"'), attributes=attributes, raw=raw)
+
+
+def deletes_cookie(cookie: SetCookie, now: float) -> bool:
+    """Whether a Set-Cookie header makes the browser drop the cookie (expired or Max-Age<=0)."""
+    if "max-age" in cookie.attributes:
+        return int(cookie.attributes["max-age"]) <= 0
+    if "expires" in cookie.attributes:
+        return parsedate_to_datetime(cookie.attributes["expires"]).timestamp() <= now
+    return False
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

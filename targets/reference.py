@@ -1,0 +1,122 @@
+"""The reference target: reference_impl/ and the fixture IdP, in process, behind `responses`.
+
+Every HTTP request of the browser and of the server's OIDC client goes through `requests`;
+`responses` routes it to the reference server or the fixture IdP without a socket. This is the
+only target where a mock is used, and the only one with a controllable clock (freezegun).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import responses
+from freezegun import freeze_time
+from freezegun.api import FrozenDateTimeFactory, _freeze_time
+
+from fixtures import Fixtures, render_secrets
+from fixtures.idp import FixtureIdP, load_idp_config, mount
+from reference_impl import ReferenceServer
+from targets.http_browser import HttpBrowser
+from targets.interface import AppSpec, IdpRecord, Person
+
+APP_HOST = "http://localhost"
+FIRST_PORT = 8501
+IDP_ISSUER = "http://127.0.0.1:9000"
+
+
+class ReferenceApp:
+    """One ReferenceServer on its own (pretend) port, routed to by `responses`."""
+
+    def __init__(self, server: ReferenceServer, base_url: str) -> None:
+        self.server = server
+        self.base_url = base_url
+
+    def new_browser(self, person: Person | None = None) -> HttpBrowser:
+        return HttpBrowser(self.base_url, self.server.connect, person, requests.Session())
+
+    def mount(self, mock: responses.RequestsMock) -> None:
+        origin = self.base_url.split("/", 3)[:3]
+        pattern = re.compile(re.escape("/".join(origin)) + r"(/.*)?$")
+        for method in ("GET", "POST"):
+            mock.add_callback(method, pattern, callback=self.server.handle)
+
+
+class ReferenceTarget:
+    """Adapter "reference": builds ReferenceServers per app and routes requests to them."""
+
+    capabilities = frozenset({"clock"})
+
+    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
+        if options:
+            raise ValueError(f"takes no options, got {', '.join(options)}")
+        self.name = name
+        self.version = version
+        self.fixtures = fixtures
+        self.cookie_secret = secrets.token_urlsafe(32)
+        self._idp: FixtureIdP | None = None
+        self.apps: dict[tuple[AppSpec, str], ReferenceApp] = {}
+        self.mock: responses.RequestsMock | None = None
+        self.freezer: _freeze_time | None = None
+        self.clock: FrozenDateTimeFactory | None = None
+
+    @property
+    def idp(self) -> IdpRecord:
+        if self._idp is None:
+            self._idp = FixtureIdP(IDP_ISSUER, load_idp_config(self.fixtures.idp))
+        return self._idp
+
+    def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> ReferenceApp:
+        template = secrets_toml if secrets_toml is not None else self.fixtures.secrets_template(spec.secrets)
+        key = (spec, template)
+        if key not in self.apps:
+            self.apps[key] = self._start_app(spec, template, FIRST_PORT + len(self.apps))
+            if self.mock is not None:
+                self.apps[key].mount(self.mock)
+        return self.apps[key]
+
+    def _start_app(self, spec: AppSpec, template: str, port: int) -> ReferenceApp:
+        base_path = f"{spec.base_path.strip('/')}/" if spec.base_path else ""
+        base_url = f"{APP_HOST}:{port}/{base_path}"
+        secrets_toml = render_secrets(
+            template,
+            redirect_uri=f"{base_url}oauth2callback",
+            cookie_secret=self.cookie_secret,
+            server_metadata_url=f"{IDP_ISSUER}/.well-known/openid-configuration",
+        )
+        server = ReferenceServer(
+            app=self.fixtures.app(spec.app), secrets_toml=secrets_toml, base_url=base_url, http=requests.Session()
+        )
+        return ReferenceApp(server, base_url)
+
+    def begin_scenario(self) -> None:
+        self.idp.reset()
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        mount(self.idp, self.mock)
+        for app in self.apps.values():
+            app.mount(self.mock)
+        self.mock.start()
+
+    def end_scenario(self) -> None:
+        if self.mock is not None:
+            self.mock.stop()
+            self.mock.reset()
+            self.mock = None
+        if self.freezer is not None:
+            self.freezer.stop()
+            self.freezer = self.clock = None
+
+    def advance_clock(self, seconds: float) -> None:
+        """Freeze time at now on first use, then move it; the jar, server and IdP all see it."""
+        if self.clock is None:
+            self.freezer = freeze_time(datetime.now(UTC))
+            self.clock = self.freezer.start()
+        self.clock.tick(timedelta(seconds=seconds))
+
+    def close(self) -> None:
+        self.end_scenario()
+        self.apps.clear()

@@ -1,0 +1,383 @@
+"""Real Streamlit servers for the wire target: provisioning, lifecycle, and a headless session client.
+
+One cached virtualenv per Streamlit version keeps the versions from fighting over dependencies
+and makes every run after the first offline-fast. A server runs as a subprocess with its own
+HOME and working directory, so secrets from the developer's machine can never leak into a
+scenario. StreamlitConnection speaks the websocket protocol the way a browser tab does (see
+../shared/streamlit-auth-facts.md, "What a headless client must do to look like a browser").
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import websocket
+from packaging.version import InvalidVersion, Version
+from websocket import _handshake
+from websocket._cookiejar import SimpleCookieJar
+
+from targets.interface import ScriptRun
+from targets.streamlit_proto import RunCollector, encode_rerun_script
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CACHE_ROOT = PROJECT_ROOT / ".cache" / "streamlit"
+_MARKER = "provisioned.txt"
+_PIP_TIMEOUT = 900.0
+_HEALTH_POLL_INTERVAL = 0.05
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+def requirements_for(version: str) -> list[str]:
+    """The pip requirements that make this Streamlit version's st.login work.
+
+    Authlib is pinned because Authlib 1.6.6+ breaks /auth/login on Streamlit before 1.57, and
+    1.42 predates the Authlib 1.6 API; from 1.57 on the `auth` extra brings what it needs.
+    """
+    parsed = _parse_version(version)
+    if parsed < Version("1.42"):
+        raise RuntimeError(f"Streamlit {version} has no st.login/st.logout (they appeared in 1.42.0)")
+    if parsed >= Version("1.57"):
+        return [f"streamlit[auth]=={version}"]
+    authlib = "1.4.1" if parsed < Version("1.43") else "1.6.5"
+    return [f"streamlit=={version}", f"Authlib=={authlib}"]
+
+
+def provision(version: str, cache_root: Path = CACHE_ROOT) -> Path:
+    """The python executable of a virtualenv with this Streamlit version, created on first use.
+
+    The marker file is written only after pip succeeded, so an interrupted install is redone
+    rather than trusted; a file lock keeps parallel test processes from installing twice.
+    RuntimeError (one line, naming the version) when the version cannot be installed.
+    """
+    requirements = requirements_for(version)
+    venv_dir = cache_root / version
+    marker = venv_dir / _MARKER
+    cache_root.mkdir(parents=True, exist_ok=True)
+    with (cache_root / f"{version}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            _install(venv_dir, requirements, version)
+            marker.write_text("\n".join(requirements) + "\n")
+    return venv_dir / "bin" / "python"
+
+
+def _parse_version(version: str) -> Version:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        raise RuntimeError(f"{version!r} is not a Streamlit version number") from None
+
+
+def _install(venv_dir: Path, requirements: list[str], version: str) -> None:
+    """Create the virtualenv from scratch and pip-install the requirements into it; a failed
+    attempt leaves nothing behind."""
+    shutil.rmtree(venv_dir, ignore_errors=True)
+    pip = [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    try:
+        _run_or_explain([sys.executable, "-m", "venv", str(venv_dir)], version)
+        _run_or_explain([*pip, *requirements], version)
+    except BaseException:
+        shutil.rmtree(venv_dir, ignore_errors=True)
+        raise
+
+
+def _run_or_explain(command: list[str], version: str) -> None:
+    """Run a provisioning step; on failure raise one line naming the version and pip's reason."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False)
+    if result.returncode != 0:
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        reason = next((line for line in reversed(lines) if "ERROR" in line), lines[-1] if lines else "")
+        raise RuntimeError(f"cannot provision Streamlit {version}: {reason}")
+
+
+# --- server lifecycle -------------------------------------------------------------------------
+
+
+def reserve_port() -> int:
+    """A free TCP port on 127.0.0.1, chosen before the server starts.
+
+    The caller needs the port first: redirect_uri in secrets.toml must name it. The port is only
+    probably free when the server binds it; a clash makes Streamlit exit, which start() reports.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def base_url_for(port: int, base_path: str = "") -> str:
+    """The app's home page as a browser addresses it: always host localhost (see the facts sheet:
+    the websocket Origin must match redirect_uri's origin, and redirect_uri uses localhost)."""
+    path = base_path.strip("/")
+    return f"http://localhost:{port}/{path}/" if path else f"http://localhost:{port}/"
+
+
+class StreamlitServer:
+    """One `streamlit run` subprocess serving an app with the given secrets, stopped by its PID.
+
+    Use as a context manager. python is a provisioned interpreter (see provision()), secrets_toml
+    the filled-in secrets text; options are extra `--name value` config flags.
+    """
+
+    def __init__(
+        self,
+        python: Path,
+        app: Path,
+        secrets_toml: str,
+        *,
+        port: int | None = None,
+        base_path: str = "",
+        options: Mapping[str, str] | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.python = python
+        self.app = app.resolve()
+        self.secrets_toml = secrets_toml
+        self.port = port if port is not None else reserve_port()
+        self.base_path = base_path.strip("/")
+        self.options = dict(options or {})
+        self.start_timeout = start_timeout
+        self._workdir: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return base_url_for(self.port, self.base_path)
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the server is not running")
+        return self._process.pid
+
+    def __enter__(self) -> StreamlitServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Launch the server and return once /_stcore/health answers 200."""
+        self._workdir = Path(tempfile.mkdtemp(prefix="logoutspec-streamlit-"))
+        self._write_secrets(self._workdir)
+        log = (self._workdir / "server.log").open("wb")
+        try:
+            self._process = subprocess.Popen(
+                self.command(),
+                cwd=self._workdir,
+                env=self._environment(self._workdir),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log.close()
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def command(self) -> list[str]:
+        """The `streamlit run` command line: headless, loopback only, no telemetry, no watcher."""
+        flags = {
+            "server.headless": "true",
+            "server.port": str(self.port),
+            "server.address": "127.0.0.1",
+            "server.baseUrlPath": self.base_path,
+            "server.fileWatcherType": "none",
+            "global.developmentMode": "false",
+            "browser.gatherUsageStats": "false",
+            **self.options,
+        }
+        args = [arg for name, value in flags.items() for arg in (f"--{name}", value)]
+        return [str(self.python), "-m", "streamlit", "run", str(self.app), *args]
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it lingers) and remove its private directory."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines the server printed (stdout and stderr, interleaved as written)."""
+        if self._workdir is None:
+            return ""
+        text = (self._workdir / "server.log").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _write_secrets(self, workdir: Path) -> None:
+        """secrets.toml in the server's cwd; HOME points at the same private directory, so
+        ~/.streamlit holds nothing Streamlit could merge in."""
+        streamlit_dir = workdir / ".streamlit"
+        streamlit_dir.mkdir()
+        (streamlit_dir / "secrets.toml").write_text(self.secrets_toml)
+
+    @staticmethod
+    def _environment(workdir: Path) -> dict[str, str]:
+        """The parent's environment minus anything that configures Streamlit or Python paths."""
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith("STREAMLIT_") and name not in ("PYTHONPATH", "VIRTUAL_ENV")
+        }
+        env["HOME"] = str(workdir)
+        return env
+
+    def _wait_until_healthy(self) -> None:
+        """Poll the health endpoint until it answers 200; fail fast if the process dies."""
+        health = urljoin(self.base_url, "_stcore/health")
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with code {self._process.returncode} before it was healthy:\n"
+                    f"{self.log_tail()}"
+                )
+            try:
+                if requests.get(health, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(_HEALTH_POLL_INTERVAL)
+        raise TimeoutError(f"{health} not healthy within {self.start_timeout} s:\n{self.log_tail()}")
+
+
+# --- the browser tab's session ------------------------------------------------------------------
+
+
+class StreamlitConnection:
+    """One app session over Streamlit's websocket, opened the way a browser tab opens it.
+
+    headers are the browser's request headers for the page: Cookie (built by the caller from its
+    jar) and optionally Origin (default: the page's origin). session is the browser's cookie jar:
+    the health request that hands out `_streamlit_xsrf` goes through it, so the browser keeps
+    that cookie as a real one would. base_url defaults to the page URL's directory.
+
+    Opening does not run the script: a browser sends rerun_script right after connecting, and
+    the first run() is that request. session_id is empty until then.
+    """
+
+    def __init__(
+        self,
+        page_url: str,
+        headers: Mapping[str, str],
+        *,
+        session: requests.Session | None = None,
+        base_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.page_url = page_url
+        self.base_url = base_url or urljoin(page_url, ".")
+        self.timeout = timeout
+        self._query_string = urlsplit(page_url).query
+        self._stream_url = "ws" + urljoin(self.base_url, "_stcore/stream").removeprefix("http")
+        self._session_id = ""
+        self._page_script_hash = ""
+        self._socket = self._open(dict(headers), session or requests.Session())
+
+    @property
+    def session_id(self) -> str:
+        return self._session_id
+
+    def run(self, trigger: str | None = None) -> ScriptRun:
+        """Ask for a script run (a click on the button whose widget id is trigger, if given) and
+        collect it until script_finished; TimeoutError if it does not finish within timeout."""
+        self._socket.send_binary(encode_rerun_script(self._query_string, self._page_script_hash, trigger))
+        collector = RunCollector(self._session_id, self._page_script_hash)
+        deadline = time.monotonic() + self.timeout
+        while not collector.feed(self._receive(deadline)):
+            pass
+        self._session_id = collector.session_id
+        self._page_script_hash = collector.page_script_hash
+        return collector.result()
+
+    def close(self) -> None:
+        self._socket.close()
+
+    def _open(self, headers: dict[str, str], session: requests.Session) -> websocket.WebSocket:
+        """Fetch the XSRF cookie, then open the websocket with the browser's Origin, cookies
+        and the subprotocols `streamlit, <xsrf token>` (no third entry: never resume)."""
+        cookies = _parse_cookie_header(headers.get("Cookie", ""))
+        xsrf = self._fetch_xsrf_token(session, headers) or cookies.get(XSRF_COOKIE)
+        if xsrf:
+            cookies[XSRF_COOKIE] = xsrf
+        origin = headers.get("Origin") or _origin_of(self.page_url)
+        try:
+            ws = websocket.create_connection(
+                self._stream_url,
+                timeout=self.timeout,
+                origin=origin,
+                cookie="; ".join(f"{name}={value}" for name, value in cookies.items()) or None,
+                subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],
+            )
+        except (OSError, websocket.WebSocketException) as error:
+            raise ConnectionError(f"cannot open {self._stream_url}: {error}") from error
+        finally:
+            _forget_handshake_cookies()
+        return ws
+
+    def _fetch_xsrf_token(self, session: requests.Session, headers: dict[str, str]) -> str | None:
+        """GET /_stcore/health as the browser does; with XSRF protection on (always, once [auth]
+        is configured) the answer sets `_streamlit_xsrf`, whose value is the token to offer."""
+        response = session.get(
+            urljoin(self.base_url, "_stcore/health"), headers=headers, timeout=self.timeout
+        )
+        response.raise_for_status()
+        return response.cookies.get(XSRF_COOKIE)
+
+    def _receive(self, deadline: float) -> bytes:
+        """The next binary frame, or TimeoutError naming the URL once the deadline has passed."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no finished script run from {self._stream_url} within {self.timeout} s")
+        self._socket.settimeout(remaining)
+        try:
+            frame = self._socket.recv()
+        except websocket.WebSocketTimeoutException:
+            raise TimeoutError(
+                f"no finished script run from {self._stream_url} within {self.timeout} s"
+            ) from None
+        except websocket.WebSocketConnectionClosedException as error:
+            raise ConnectionError(f"{self._stream_url} closed the websocket during a script run") from error
+        return frame if isinstance(frame, bytes) else frame.encode()
+
+
+def _parse_cookie_header(header: str) -> dict[str, str]:
+    """name -> value from a Cookie request header, in order."""
+    pairs = (part.strip().partition("=") for part in header.split(";") if part.strip())
+    return {name: value for name, _, value in pairs}
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _forget_handshake_cookies() -> None:
+    """Empty websocket-client's process-wide cookie jar.
+
+    websocket-client stores every Set-Cookie of a handshake response in one global jar and
+    replays it on later handshakes to the same host, which would leak cookies between the
+    simulated browsers; the only cookie jar must be the browser's own.
+    """
+    _handshake.CookieJar = SimpleCookieJar()
