@@ -119,7 +119,13 @@ def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
         feature=template.feature.name,
         rule=template.rule.name if template.rule else None,
         scenario=template.name,
+        example=example_label(callspec.params.get("_pytest_bdd_example")),
     )
+
+
+def example_label(example: dict[str, str] | None) -> str:
+    """An outline's example row, named by its first two columns (the rest is the expectation)."""
+    return " / ".join(list(example.values())[:2]) if example else ""
 
 
 def not_applicable(item: pytest.Item, target: Any) -> str | None:

@@ -20,6 +20,7 @@ class ScenarioInfo:
     feature: str
     rule: str | None
     scenario: str
+    example: str = ""
 
 
 @dataclass

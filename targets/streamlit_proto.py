@@ -84,9 +84,7 @@ def _string_field(number: int, text: str) -> bytes:
     return _len_field(number, text.encode()) if text else b""
 
 
-def encode_rerun_script(
-    query_string: str = "", page_script_hash: str = "", clicked: str | None = None
-) -> bytes:
+def encode_rerun_script(query_string: str = "", page_script_hash: str = "", clicked: str | None = None) -> bytes:
     """BackMsg{rerun_script: ClientState} as the browser sends it on connect and on a click.
 
     clicked is the widget id of a button; a click is the trigger value true for that widget only
@@ -212,9 +210,7 @@ def decode_forward_msg(data: bytes) -> ForwardEvent | None:
 
 def _decode_new_session(data: bytes) -> NewSession:
     initialize = _bytes(data, _NEW_SESSION_INITIALIZE) or b""
-    return NewSession(
-        _string(initialize, _INITIALIZE_SESSION_ID), _string(data, _NEW_SESSION_PAGE_SCRIPT_HASH)
-    )
+    return NewSession(_string(initialize, _INITIALIZE_SESSION_ID), _string(data, _NEW_SESSION_PAGE_SCRIPT_HASH))
 
 
 def decode_element(data: bytes) -> Element | None:

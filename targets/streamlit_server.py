@@ -250,8 +250,7 @@ class StreamlitServer:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(
-                    f"streamlit exited with code {self._process.returncode} before it was healthy:\n"
-                    f"{self.log_tail()}"
+                    f"streamlit exited with code {self._process.returncode} before it was healthy:\n{self.log_tail()}"
                 )
             try:
                 if requests.get(health, timeout=1).status_code == 200:
@@ -339,27 +338,27 @@ class StreamlitConnection:
     def _fetch_xsrf_token(self, session: requests.Session, headers: dict[str, str]) -> str | None:
         """GET /_stcore/health as the browser does; with XSRF protection on (always, once [auth]
         is configured) the answer sets `_streamlit_xsrf`, whose value is the token to offer."""
-        response = session.get(
-            urljoin(self.base_url, "_stcore/health"), headers=headers, timeout=self.timeout
-        )
+        response = session.get(urljoin(self.base_url, "_stcore/health"), headers=headers, timeout=self.timeout)
         response.raise_for_status()
         return response.cookies.get(XSRF_COOKIE)
 
     def _receive(self, deadline: float) -> bytes:
-        """The next binary frame, or TimeoutError naming the URL once the deadline has passed."""
+        """The next ForwardMsg frame; TimeoutError naming the URL once the deadline has passed,
+        so a silent server can never hang a scenario."""
         remaining = deadline - time.monotonic()
+        timed_out = TimeoutError(f"no finished script run from {self._stream_url} within {self.timeout} s")
         if remaining <= 0:
-            raise TimeoutError(f"no finished script run from {self._stream_url} within {self.timeout} s")
+            raise timed_out
         self._socket.settimeout(remaining)
         try:
             frame = self._socket.recv()
         except websocket.WebSocketTimeoutException:
-            raise TimeoutError(
-                f"no finished script run from {self._stream_url} within {self.timeout} s"
-            ) from None
+            raise timed_out from None
         except websocket.WebSocketConnectionClosedException as error:
             raise ConnectionError(f"{self._stream_url} closed the websocket during a script run") from error
-        return frame if isinstance(frame, bytes) else frame.encode()
+        if not isinstance(frame, bytes):
+            raise ConnectionError(f"{self._stream_url} sent a text frame; Streamlit sends binary protobuf")
+        return frame
 
 
 def _parse_cookie_header(header: str) -> dict[str, str]:

@@ -89,20 +89,18 @@ def start_probe_server(python: Path, idp: IdpServer, base_path: str = "") -> Str
 # --- a browser made of a requests.Session -------------------------------------------------------
 
 
-def open_tab(browser: requests.Session, page_url: str, origin: str | None = None) -> StreamlitConnection:
-    """A new app session with the browser's cookies, as a page load opens it."""
-    headers = {}
+def open_tab(browser: requests.Session, page_url: str) -> StreamlitConnection:
+    """A new app session with the browser's cookies, as a page load opens it. The Cookie header
+    comes from the jar's request preparation: requests files localhost cookies under
+    localhost.local, so a lookup by domain would miss them."""
     cookie = get_cookie_header(browser.cookies, requests.Request("GET", page_url).prepare())
-    if cookie:
-        headers["Cookie"] = cookie
-    if origin is not None:
-        headers["Origin"] = origin
+    headers = {"Cookie": cookie} if cookie else {}
     return StreamlitConnection(page_url, headers, session=browser)
 
 
-def first_run(browser: requests.Session, page_url: str, origin: str | None = None) -> ScriptRun:
+def first_run(browser: requests.Session, page_url: str) -> ScriptRun:
     """What a freshly loaded page shows (the on-connect run of a new session)."""
-    tab = open_tab(browser, page_url, origin)
+    tab = open_tab(browser, page_url)
     try:
         return tab.run()
     finally:
@@ -126,7 +124,7 @@ def shown_user(run: ScriptRun) -> dict[str, Any]:
 
 
 class _LoginForm(HTMLParser):
-    """The fixture IdP's <form id="login">: its action (None: no such form) and hidden inputs."""
+    """The fixture IdP's <form id="login">: its action (None until found) and hidden inputs."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,11 +138,14 @@ class _LoginForm(HTMLParser):
         elif tag == "input" and self.action is not None and values.get("type") == "hidden":
             self.fields[values["name"]] = values.get("value", "")
 
-    @classmethod
-    def of(cls, page: str) -> _LoginForm:
-        form = cls()
-        form.feed(page)
-        return form
+
+def login_form(response: requests.Response) -> _LoginForm | None:
+    """The IdP's login form, if this response is a page showing one."""
+    if response.status_code != 200 or 'id="login"' not in response.text:
+        return None
+    form = _LoginForm()
+    form.feed(response.text)
+    return form if form.action is not None else None
 
 
 def navigate(browser: requests.Session, url: str) -> list[requests.Response]:
@@ -155,10 +156,9 @@ def navigate(browser: requests.Session, url: str) -> list[requests.Response]:
     for _ in range(20):
         response = browser.request(method, url, data=data, allow_redirects=False, timeout=10)
         hops.append(response)
-        form = _LoginForm.of(response.text)
         if response.is_redirect:
             url, method, data = urljoin(url, response.headers["Location"]), "GET", None
-        elif response.status_code == 200 and form.action is not None:
+        elif (form := login_form(response)) is not None and form.action is not None:
             url, method, data = urljoin(url, form.action), "POST", {**form.fields, **ALICE}
         else:
             return hops
@@ -341,6 +341,7 @@ def test_identity_cookie_is_ignored_from_another_origin(server: StreamlitServer)
         assert shown_user(tab.run()) == LOGGED_OUT
     finally:
         tab.close()
+    assert "Origin mismatch" in server.log_tail()
     assert shown_user(first_run(browser, server.base_url))["is_logged_in"] is True
 
 
