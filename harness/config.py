@@ -19,6 +19,7 @@ from fixtures import Fixtures
 
 BUILTIN_ADAPTERS = {
     "reference": "targets.reference:ReferenceTarget",
+    "streamlit": "targets.streamlit:StreamlitTarget",
 }
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 

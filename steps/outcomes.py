@@ -174,6 +174,8 @@ def logout_run_failed(world: World, message: str) -> None:
 
 @then(parsers.re(r"the script run failed with a (?P<exc_type>\w+) saying '(?P<message>.+)'$"))
 def run_failed_with(world: World, exc_type: str, message: str) -> None:
+    """Compared as a reader sees it: the class's own name, and words regardless of line breaks
+    (Streamlit's messages are triple-quoted source text, indentation included)."""
     run = world.tab().last_run
-    errors = [(e.exc_type, e.text) for e in run.elements if e.kind == "exception"]
+    errors = [(e.exc_type.rsplit(".", 1)[-1], " ".join(e.text.split())) for e in run.elements if e.kind == "exception"]
     assert (exc_type, message) in errors, f"the run showed {errors}, not {exc_type}: {message}"

@@ -1,0 +1,115 @@
+"""The Streamlit target: a real Streamlit server of a pinned version, driven over its wire protocol.
+
+Nothing is mocked. The fixture IdP runs as a real HTTP server on 127.0.0.1, each app is a real
+`streamlit run` in a private working directory, and the browser is the cookie-jar HttpBrowser
+whose app sessions are protobuf websockets (targets/streamlit_server.py). Servers start on first
+use and live until the end of the run; scenarios are isolated by fresh browsers and a reset IdP
+record, never by restarts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from contextlib import ExitStack
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from fixtures import Fixtures, render_secrets
+from fixtures.idp import IdpServer, start_idp_server
+from targets.http_browser import HttpBrowser
+from targets.interface import AppSpec, IdpRecord, Person
+from targets.streamlit_server import StreamlitConnection, StreamlitServer, base_url_for, provision, reserve_port
+
+KNOWN_OPTIONS = {"flags"}
+
+
+class StreamlitApp:
+    """One running `streamlit run` of an app with its secrets and base path."""
+
+    def __init__(self, server: StreamlitServer) -> None:
+        self.server = server
+        self.base_url = server.base_url
+
+    def new_browser(self, person: Person | None = None) -> HttpBrowser:
+        http = requests.Session()
+        connect = partial(StreamlitConnection, session=http, base_url=self.base_url)
+        return HttpBrowser(self.base_url, connect, person, http)
+
+
+class StreamlitTarget:
+    """Adapter "streamlit": options.flags holds extra `streamlit run` flags (name -> value)."""
+
+    capabilities: frozenset[str] = frozenset()
+
+    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
+        unknown = set(options) - KNOWN_OPTIONS
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
+        self.name = name
+        self.version = version
+        self.fixtures = fixtures
+        self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
+        self.python: Path = provision(version)  # fails here, at set-up, if the version cannot be had
+        self.cookie_secret = secrets.token_urlsafe(32)
+        self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
+        self.stack = ExitStack()
+        self._idp: IdpServer | None = None
+
+    @property
+    def idp_server(self) -> IdpServer:
+        if self._idp is None:
+            self._idp = self.stack.enter_context(start_idp_server(self.fixtures.idp))
+        return self._idp
+
+    @property
+    def idp(self) -> IdpRecord:
+        return self.idp_server.record
+
+    def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> StreamlitApp:
+        template = secrets_toml if secrets_toml is not None else self.fixtures.secrets_template(spec.secrets)
+        key = (spec, template)
+        if key not in self.apps:
+            self.apps[key] = self._start_app(spec, template)
+        return self.apps[key]
+
+    def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
+        port = reserve_port()
+        base_url = base_url_for(port, spec.base_path)
+        secrets_toml = render_secrets(
+            template,
+            redirect_uri=f"{base_url}oauth2callback",
+            cookie_secret=self.cookie_secret,
+            server_metadata_url=f"{self.idp_server.issuer}/.well-known/openid-configuration",
+        )
+        server = StreamlitServer(
+            self.python,
+            self.fixtures.app(spec.app),
+            secrets_toml,
+            port=port,
+            base_path=spec.base_path,
+            options=self.flags,
+        )
+        try:
+            self.stack.enter_context(server)
+        except Exception as exc:
+            raise RuntimeError(f"target {self.name}: Streamlit {self.version} did not start: {exc}") from exc
+        return StreamlitApp(server)
+
+    def begin_scenario(self) -> None:
+        self.idp.reset()
+
+    def end_scenario(self) -> None:
+        """Nothing to undo: browsers are per scenario, servers are shared."""
+
+    def advance_clock(self, seconds: float) -> None:
+        raise NotImplementedError(f"target {self.name} has no controllable clock")
+
+    def close(self) -> None:
+        """Stop every server and the IdP, by PID, in reverse order of starting."""
+        self.stack.close()
+        self.apps.clear()
+        self._idp = None
