@@ -7,6 +7,7 @@ each scenario gets a clean view of its target through begin_scenario/end_scenari
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,13 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SUITE] = suite
+    signal.signal(signal.SIGTERM, interrupt)
     config.stash[RESULTS] = ResultLog(config.rootpath / "reports" / "results.json")
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C, so that every server the targets started is stopped."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

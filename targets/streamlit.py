@@ -56,6 +56,7 @@ class StreamlitTarget:
         self.python: Path = provision(version)  # fails here, at set-up, if the version cannot be had
         self.cookie_secret = secrets.token_urlsafe(32)
         self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
+        self.failed: dict[tuple[AppSpec, str], RuntimeError] = {}
         self.stack = ExitStack()
         self._idp: IdpServer | None = None
 
@@ -72,8 +73,14 @@ class StreamlitTarget:
     def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> StreamlitApp:
         template = secrets_toml if secrets_toml is not None else self.fixtures.secrets_template(spec.secrets)
         key = (spec, template)
+        if key in self.failed:  # a server that would not start is not tried again in every scenario
+            raise self.failed[key]
         if key not in self.apps:
-            self.apps[key] = self._start_app(spec, template)
+            try:
+                self.apps[key] = self._start_app(spec, template)
+            except RuntimeError as error:
+                self.failed[key] = error
+                raise
         return self.apps[key]
 
     def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
@@ -95,8 +102,8 @@ class StreamlitTarget:
         )
         try:
             self.stack.enter_context(server)
-        except Exception as exc:
-            raise RuntimeError(f"target {self.name}: Streamlit {self.version} did not start: {exc}") from exc
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"target {self.name}: Streamlit {self.version} did not start: {exc}") from None
         return StreamlitApp(server)
 
     def begin_scenario(self) -> None:

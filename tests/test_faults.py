@@ -1,0 +1,121 @@
+"""Faults of a real target: a clear error naming the target in bounded time, and no process left.
+
+Each test runs the real pytest command on a private copy of the fixtures, so that every process
+the run starts carries that copy's path on its command line and can be looked for afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMEOUT = 180  # seconds; the runs below take a few seconds each
+
+pytestmark = pytest.mark.streamlit
+
+
+def private_fixtures(tmp_path: Path, probe: str | None = None) -> Path:
+    """A copy of fixtures/ (optionally with another probe app) and a config naming it."""
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(ROOT / "fixtures", fixtures, ignore=shutil.ignore_patterns("*.py[co]", "__pycache__"))
+    if probe is not None:
+        (fixtures / "apps" / "probe.py").write_text(probe)
+    return fixtures
+
+
+def write_config(tmp_path: Path, target: str) -> Path:
+    config = tmp_path / "conformance.toml"
+    config.write_text(
+        '[suite]\ndefault_targets = ["x"]\napps = "fixtures/apps"\nsecrets = "fixtures/secrets"\n'
+        f'idp = "fixtures/idp.toml"\n\n[targets.x]\n{target}\n'
+    )
+    return config
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that mention text (our private fixture path)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and " -m pytest " not in cmdline:
+            found.append(f"{entry.name}: {cmdline}")
+    return found
+
+
+def run_suite(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
+    return subprocess.run(
+        [*command, str(config), *args], cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+
+
+def test_a_version_that_cannot_be_installed_is_one_line(tmp_path: Path) -> None:
+    private_fixtures(tmp_path)
+    result = run_suite(write_config(tmp_path, 'adapter = "streamlit"\nversion = "9.99.0"'))
+    output = result.stdout + result.stderr
+    assert result.returncode == 4, output
+    assert "targets.x: adapter failed: RuntimeError: cannot provision Streamlit 9.99.0" in output
+    assert "Traceback" not in output
+    assert not processes_mentioning(str(tmp_path))
+
+
+def test_a_server_that_crashes_at_start_names_the_target(tmp_path: Path) -> None:
+    private_fixtures(tmp_path)
+    config = write_config(tmp_path, 'adapter = "streamlit"\noptions = { flags = { "no.such.option" = "x" } }')
+    started = time.monotonic()
+    result = run_suite(config, "-k", "rest_of_the_script_run")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "target x: Streamlit 1.50.0 did not start" in output and "No such option" in output, output
+    assert time.monotonic() - started < 60
+    assert not processes_mentioning(str(tmp_path))
+
+
+def test_a_broken_app_fails_its_scenarios_and_leaves_no_process(tmp_path: Path) -> None:
+    private_fixtures(tmp_path, probe='raise RuntimeError("this app is broken")\n')
+    result = run_suite(write_config(tmp_path, 'adapter = "streamlit"'), "-k", "before_logging_in")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "this app is broken" in output
+    assert not processes_mentioning(str(tmp_path))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_run_leaves_no_process(tmp_path: Path, signum: int) -> None:
+    private_fixtures(tmp_path)
+    config = write_config(tmp_path, 'adapter = "streamlit"')
+    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
+    run = subprocess.Popen([*command, str(config)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: any("streamlit" in p for p in processes_mentioning(str(tmp_path))), run)
+        run.send_signal(signum)
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        run.communicate()
+    assert run.returncode != 0
+    assert not processes_mentioning(str(tmp_path))
+
+
+def wait_for(condition: Callable[[], bool], run: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    """Poll until condition() holds; fail if the run ends first or the time is up."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert run.poll() is None, "the run ended before its server started"
+        assert time.monotonic() < deadline, "no server started in time"
+        time.sleep(0.05)
