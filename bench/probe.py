@@ -1,0 +1,130 @@
+"""A pytest plugin that measures a conformance run from the inside (loaded by bench/run.py).
+
+It wraps the few places where time leaves the harness (HTTP requests, websocket frames, server
+start and stop) to count them and time them, and writes what it saw as JSON. It changes no
+behaviour: every wrapper calls the original and returns its result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import websocket
+
+from targets.streamlit_server import StreamlitServer
+
+
+@dataclass
+class Counter:
+    requests: int = 0
+    ws_messages: int = 0
+    io_seconds: float = 0.0
+    server_start_seconds: float = 0.0
+
+
+@dataclass
+class Measurements:
+    scenarios: dict[str, float] = field(default_factory=dict)
+    counters: dict[str, Counter] = field(default_factory=dict)
+    server_starts: list[float] = field(default_factory=list)
+    server_peak_rss_kb: list[int] = field(default_factory=list)
+    suite_seconds: float = 0.0
+
+
+class BenchProbe:
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.data = Measurements()
+        self.current = Counter()
+        self.started = time.perf_counter()
+        self.skipped: set[str] = set()
+        self.starting = False
+        self._wrap(requests.Session, "send", self._count_request)
+        self._wrap(websocket.WebSocket, "send_binary", self._count_frame)
+        self._wrap(websocket.WebSocket, "recv", self._count_frame)
+        self._wrap(StreamlitServer, "start", self._time_start)
+        self._wrap(StreamlitServer, "stop", self._read_peak_rss)
+
+    @staticmethod
+    def _wrap(owner: type, name: str, around: Callable[..., Any]) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return around(original, self, *args, **kwargs)
+
+        setattr(owner, name, wrapper)
+
+    def _timed_io(self, call: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return call()
+        finally:
+            if not self.starting:  # a start's health polls are start time, counted apart
+                self.current.io_seconds += time.perf_counter() - start
+
+    def _count_request(self, original: Callable[..., Any], session: Any, *args: Any, **kwargs: Any) -> Any:
+        self.current.requests += 1
+        return self._timed_io(lambda: original(session, *args, **kwargs))
+
+    def _count_frame(self, original: Callable[..., Any], ws: Any, *args: Any, **kwargs: Any) -> Any:
+        self.current.ws_messages += 1
+        return self._timed_io(lambda: original(ws, *args, **kwargs))
+
+    def _time_start(self, original: Callable[..., Any], server: StreamlitServer) -> Any:
+        start = time.perf_counter()
+        self.starting = True
+        try:
+            result = original(server)
+        finally:
+            self.starting = False
+        seconds = time.perf_counter() - start
+        self.data.server_starts.append(seconds)
+        self.current.server_start_seconds += seconds
+        return result
+
+    def _read_peak_rss(self, original: Callable[..., Any], server: StreamlitServer) -> Any:
+        process = getattr(server, "_process", None)
+        if process is not None and process.poll() is None:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+            self.data.server_peak_rss_kb.append(int(peak.split()[1]))
+        return original(server)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        self.current = Counter()
+        start = time.perf_counter()
+        result = yield
+        if item.nodeid not in self.skipped:
+            self.data.scenarios[item.nodeid] = time.perf_counter() - start
+            self.data.counters[item.nodeid] = self.current
+        return result
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Scenarios that did not run (not applicable) would only flatter the medians."""
+        if report.skipped:
+            self.data.scenarios.pop(report.nodeid, None)
+            self.data.counters.pop(report.nodeid, None)
+            self.skipped.add(report.nodeid)
+
+    def pytest_sessionfinish(self) -> None:
+        self.data.suite_seconds = time.perf_counter() - self.started
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self) -> None:
+        """After the targets closed their servers (so peak RSS was read), write the numbers."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.output.write_text(json.dumps(asdict(self.data), indent=2))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    output = Path(os.environ.get("LOGOUTSPEC_BENCH_OUTPUT", "reports/bench-raw.json"))
+    config.pluginmanager.register(BenchProbe(output), "logoutspec-bench-probe")

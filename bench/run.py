@@ -1,0 +1,94 @@
+"""The benchmark: runs the conformance suite once per target and reports where the time goes.
+
+    python -m bench.run [--target NAME ...]
+
+Per target: server start to healthy, median and max time per scenario, whole-suite time, the
+server's peak RSS, HTTP requests and websocket messages per scenario, and the harness's own
+share of scenario time (time not spent waiting on requests and frames). Prints a table and
+writes reports/bench.json. It measures; it asserts nothing (goals are printed beside the values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+GOALS = {"start_s": 1.5, "median_s": {"streamlit": 0.4, "browser": 1.5}, "overhead": 0.20}
+
+
+def run_target(target: str) -> dict[str, Any]:
+    """One conformance run of target with the probe plugin; returns the probe's raw numbers."""
+    raw = REPORTS / f"bench-raw-{target}.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOGOUTSPEC_BENCH_OUTPUT": str(raw)}
+    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "bench.probe", "--target", target]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if not raw.exists():
+        sys.exit(f"bench: the run of target {target} wrote no measurements:\n{result.stdout[-2000:]}{result.stderr}")
+    return json.loads(raw.read_text())
+
+
+def summarize(target: str, raw: dict[str, Any]) -> dict[str, Any]:
+    times = list(raw["scenarios"].values())
+    counters = list(raw["counters"].values())
+    starts = sum(c["server_start_seconds"] for c in counters)
+    io_total = sum(c["io_seconds"] for c in counters)
+    harness_total = sum(times) - starts - io_total
+    over_the_wire = any(c["ws_messages"] for c in counters)
+    return {
+        "target": target,
+        "scenarios": len(times),
+        "suite_s": raw["suite_seconds"],
+        "start_s": max(raw["server_starts"], default=None),
+        "servers": len(raw["server_starts"]),
+        "median_s": statistics.median(times) if times else None,
+        "max_s": max(times, default=None),
+        "peak_rss_mb": max(raw["server_peak_rss_kb"], default=0) / 1024 or None,
+        "requests_per_scenario": statistics.mean(c["requests"] for c in counters) if counters else None,
+        "ws_messages_per_scenario": statistics.mean(c["ws_messages"] for c in counters) if counters else None,
+        "harness_overhead": harness_total / io_total if over_the_wire and io_total else None,
+    }
+
+
+def fmt(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = (
+        f"{'target':<12}{'scen':>5}{'suite s':>9}{'start s':>9}{'median s':>10}{'max s':>8}"
+        f"{'RSS MB':>8}{'req/scen':>9}{'ws/scen':>9}{'overhead':>10}"
+    )
+    print(header)
+    for row in rows:
+        print(
+            f"{row['target']:<12}{row['scenarios']:>5}{fmt(row['suite_s'], '.2f'):>9}{fmt(row['start_s'], '.2f'):>9}"
+            f"{fmt(row['median_s'], '.3f'):>10}{fmt(row['max_s'], '.3f'):>8}{fmt(row['peak_rss_mb'], '.0f'):>8}"
+            f"{fmt(row['requests_per_scenario'], '.1f'):>9}{fmt(row['ws_messages_per_scenario'], '.1f'):>9}"
+            f"{fmt(row['harness_overhead'], '.0%'):>10}"
+        )
+    print(f"goals: start <= {GOALS['start_s']} s; median <= {GOALS['median_s']} s; overhead <= {GOALS['overhead']:.0%}")
+    print("overhead: scenario time spent neither starting servers nor waiting on HTTP requests or websocket")
+    print("frames, over the time spent waiting on them (wire targets only; in-process targets have no wire)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", action="append", default=[], help="default: reference and streamlit")
+    args = parser.parse_args(argv)
+    rows = [summarize(target, run_target(target)) for target in args.target or ["reference", "streamlit"]]
+    print_table(rows)
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "bench.json").write_text(json.dumps({"goals": GOALS, "targets": rows}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
