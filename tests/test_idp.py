@@ -138,9 +138,7 @@ def test_code_flow_with_pkce_yields_a_verifiable_id_token(browser: requests.Sess
     assert claims["exp"] == claims["iat"] + 3600
     assert tokens["token_type"] == "Bearer"
     assert tokens["scope"] == "openid profile email"
-    userinfo = browser.get(
-        f"{ISSUER}/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
-    )
+    userinfo = browser.get(f"{ISSUER}/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert userinfo.json()["name"] == "Alice Liddell"
     assert kinds(idp) == EXPECTED_FLOW
     assert [e.user for e in idp.events()[2:4]] == ["alice", "alice"]
