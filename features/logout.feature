@@ -47,11 +47,11 @@ Feature: st.logout
       Then the browser holds the identity cookie
       And the tab shows st.user logged in as "Alice Liddell"
 
-  @streamlit:>=1.42
+  @streamlit:>=1.42,<1.53
   Rule: st.logout redirects the browser to the app's home page
     > "This command removes the user's information from st.user, deletes their identity cookie,
     > and redirects them back to your app's home page."
-    > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
+    > (st.logout, docs 1.50.0; Streamlit 1.42 to 1.52)
 
     Scenario: Logging out from a page with a query string ends on the home page
       Given Alice is logged in on the page "?view=details"
@@ -65,6 +65,33 @@ Feature: st.logout
       When she clicks "Log out"
       Then the browser was redirected straight from the logout endpoint to the app's home page
       And the tab is on the app's home page "/myapp/"
+
+  @streamlit:>=1.53
+  Rule: st.logout sends the browser through the identity provider's logout, then to the app's home page
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them to perform a proper logout from the OAuth provider (if available) before
+    > returning to your app's home page."
+    > (st.logout, docs 1.53.0; Streamlit 1.53 and later)
+
+    Scenario: With an end-session endpoint, the browser passes through it and ends on the home page
+      Given Alice is logged in on the page "?view=details"
+      When she clicks "Log out"
+      Then the browser went from the logout endpoint through the identity provider's end-session endpoint to the app's home page
+      And the tab is on the app's home page
+
+    Scenario: Under a base path, the identity provider's logout returns to the app's own home page
+      Given the probe app is served under the base path "myapp"
+      And Alice is logged in
+      When she clicks "Log out"
+      Then the browser went from the logout endpoint through the identity provider's end-session endpoint to the app's home page
+      And the tab is on the app's home page "/myapp/"
+
+    Scenario: Without an end-session endpoint, the browser goes straight to the home page
+      Given the probe app with the secrets.toml "no-end-session"
+      And Alice is logged in
+      When she clicks "Log out"
+      Then the browser was redirected straight from the logout endpoint to the app's home page
+      And the tab is on the app's home page
 
   @streamlit:>=1.42
   Rule: Logging out creates a new session
@@ -147,6 +174,47 @@ Feature: st.logout
       Given Alice is logged in
       When Alice logs in in another browser
       Then the identity provider asked for her credentials again
+
+  @streamlit:>=1.53
+  Rule: st.logout logs the user out of the identity provider when it publishes an end_session_endpoint
+    > "If the OAuth provider supports OIDC end_session_endpoint in their server metadata, the user
+    > will be logged out from the identity provider as well. If not available, only local logout is
+    > performed."
+    > (st.logout, docs 1.53.0, Note; Streamlit 1.53 and later)
+
+    Scenario: The end-session request identifies the client, the user's token and the way back
+      Given Alice is logged in
+      When she clicks "Log out"
+      Then the identity provider received one end-session request
+      And it carried the client_id "logoutspec-app", an id_token_hint and the app's redirect_uri as post_logout_redirect_uri
+      And Alice's session at the identity provider has ended
+
+    Scenario: After the identity provider's logout, logging in again asks for credentials
+      Given Alice is logged in
+      And she has clicked "Log out"
+      When she clicks "Log in"
+      Then the tab shows st.user logged in as "Alice Liddell"
+      And the identity provider asked for her credentials again
+
+    Scenario: Without an end-session endpoint only the app logs out
+      Given the probe app with the secrets.toml "no-end-session"
+      And Alice is logged in
+      When she clicks "Log out"
+      Then the identity provider received no end-session request
+      And Alice's session at the identity provider is still alive
+
+  @streamlit:>=1.53
+  Rule: st.logout deletes the tokens cookie along with the identity cookie
+    > "This command removes the user's information from st.user, deletes their identity cookie, [...]"
+    > (st.logout, docs 1.53.0. From 1.53 Streamlit keeps the provider's tokens in a second cookie,
+    > _streamlit_user_tokens, set at login beside the identity cookie.)
+
+    Scenario: Logging out deletes both cookies
+      Given Alice is logged in
+      And the browser holds the tokens cookie
+      When she clicks "Log out"
+      Then the logout response deletes the tokens cookie with the path it was set with
+      And the browser holds no tokens cookie
 
   @streamlit:>=1.42
   Rule: Logging out when nobody is logged in is harmless

@@ -17,7 +17,8 @@ Feature: The [auth] section of secrets.toml
     > client_secret, server_metadata_url"
     > "Due to internal implementation details, Streamlit does not support using an underscore
     > within provider at this time."
-    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The error texts are Streamlit's own.)
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later, the underscore rule from 1.43. The error
+    > texts are Streamlit's own.)
 
     Scenario Outline: st.login() names what is wrong in secrets.toml
       Given the probe app with the default secrets.toml, changed so that <change>
@@ -37,7 +38,14 @@ Feature: The [auth] section of secrets.toml
         | auth.acme.client_secret is missing  | Log in with acme         | Authentication credentials in `.streamlit/secrets.toml` for the authentication provider "acme" are missing the following keys: ['client_secret']. Please check your configuration. |
         | auth.acme is "not a table"          | Log in with acme         | Authentication credentials in `.streamlit/secrets.toml` for the authentication provider "acme" must be valid TOML. Please check your configuration. |
         | nothing changes                     | Log in with nope         | Authentication credentials in `.streamlit/secrets.toml` are missing for the authentication provider "nope". Please check your configuration. |
-        | nothing changes                     | Log in with my_provider  | Auth provider name "my_provider" contains an underscore. Please use a provider name without underscores. |
+
+    @streamlit:>=1.43
+    Scenario: st.login() refuses a provider name with an underscore
+      Given the probe app with the default secrets.toml
+      And Alice has opened the app without logging in
+      When she clicks "Log in with my_provider"
+      Then the script run failed with a StreamlitAuthError saying 'Auth provider name "my_provider" contains an underscore. Please use a provider name without underscores.'
+      And the browser holds no identity cookie
 
     Scenario: With complete settings st.login() sends the browser to the identity provider
       Given the probe app with the default secrets.toml

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import tomli
@@ -19,6 +20,11 @@ TAB_NAMES = {"": None, "the tab": None, "the first tab": "first", "the second ta
 @given(parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml$"))
 def app_with_default_secrets(world: World, app: str) -> None:
     world.spec = AppSpec(app=app)
+
+
+@given(parsers.parse('the {app} app with the secrets.toml "{secrets}"'))
+def app_with_secrets(world: World, app: str, secrets: str) -> None:
+    world.spec = AppSpec(app=app, secrets=secrets)
 
 
 @given(parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml, changed so that (?P<change>.+)$"))
@@ -54,7 +60,7 @@ def _table_at(document: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 
 @given(parsers.parse('the probe app is served under the base path "{base_path}"'))
 def served_under_base_path(world: World, base_path: str) -> None:
-    world.spec = AppSpec(app=world.spec.app, secrets=world.spec.secrets, base_path=base_path)
+    world.spec = replace(world.spec, base_path=base_path)
 
 
 @given("Alice has opened the app without logging in")

@@ -6,11 +6,12 @@ import json
 import time
 from urllib.parse import urljoin, urlsplit
 
-from pytest_bdd import parsers, then
+from pytest_bdd import given, parsers, then
 
 from steps.actions import TAB_NAMES
-from steps.world import IDENTITY_COOKIE, LOGOUT_PATH, World, describe, identity_set_cookies, logout_run, user_at
+from steps.world import COOKIES, IDENTITY_COOKIE, LOGOUT_PATH, World, describe, logout_run, set_cookies_named, user_at
 from targets.http_browser import deletes_cookie
+from targets.interface import Hop
 
 THIRTY_DAYS = 30 * 86400
 CLOCK_TOLERANCE = 10.0  # seconds between our clock and the server's when it stamps a cookie
@@ -68,24 +69,25 @@ def is_logout(url: str) -> bool:
     return urlsplit(url).path.endswith(LOGOUT_PATH)
 
 
-@then(parsers.parse("the logout response deletes the identity cookie with the path it was set with"))
-def logout_deletes_cookie(world: World) -> None:
-    history = identity_set_cookies(world.browsers[0].navigations)
+@then(parsers.re(r"the logout response deletes the (?P<kind>identity|tokens) cookie with the path it was set with$"))
+def logout_deletes_cookie(world: World, kind: str) -> None:
+    history = set_cookies_named(world.browsers[0].navigations, COOKIES[kind])
     now = time.time()
     set_paths = {c.path for hop, c in history if not deletes_cookie(c, now) and LOGOUT_PATH not in hop.url}
     deleted_paths = {c.path for hop, c in history if deletes_cookie(c, now) and is_logout(hop.url)}
-    assert set_paths, "the identity cookie was never set"
-    assert deleted_paths, "the logout response sent no Set-Cookie deleting the identity cookie"
+    assert set_paths, f"the {kind} cookie was never set"
+    assert deleted_paths, f"the logout response sent no Set-Cookie deleting the {kind} cookie"
     assert set_paths <= deleted_paths, f"set with path {set_paths}, deleted with path {deleted_paths}"
 
 
-@then(parsers.re(r"the browser holds (?P<which>no|the) identity cookie$"))
-def browser_holds_identity_cookie(world: World, which: str) -> None:
-    held = [c for c in world.browsers[0].cookies() if c.name == IDENTITY_COOKIE]
+@given(parsers.re(r"the browser holds the (?P<kind>identity|tokens) cookie$"))
+@then(parsers.re(r"the browser holds (?P<which>no|the) (?P<kind>identity|tokens) cookie$"))
+def browser_holds_cookie(world: World, kind: str, which: str = "the") -> None:
+    held = [c for c in world.browsers[0].cookies() if c.name == COOKIES[kind]]
     if which == "no":
         assert not held, f"the browser still holds {held}"
     else:
-        assert held, "the browser holds no identity cookie"
+        assert held, f"the browser holds no {kind} cookie"
 
 
 @then("the identity cookie is HttpOnly")
@@ -104,17 +106,55 @@ def identity_cookie_lasts_30_days(world: World) -> None:
     assert earliest <= cookie.expires <= latest, f"the identity cookie lasts {lifetime:.4f} days, not 30"
 
 
-@then("the browser was redirected straight from the logout endpoint to the app's home page")
-def logout_redirects_home(world: World) -> None:
+def hops_from_logout(world: World) -> list[Hop]:
+    """The hops of the last navigation that requested the logout endpoint, from that request on."""
     for hops in reversed(world.browsers[0].navigations):
         for index, hop in enumerate(hops):
             if is_logout(hop.url):
-                assert hop.status in (301, 302, 303, 307, 308), f"the logout endpoint answered {hop.status}"
-                target = urljoin(hop.url, hop.location or "")
-                assert target == world.app.base_url, f"the logout endpoint redirected to {target}"
-                assert len(hops) == index + 2, f"the redirect went on: {[h.url for h in hops[index:]]}"
-                return
+                assert hop.is_redirect, f"the logout endpoint answered {hop.status}, not a redirect"
+                return hops[index:]
     raise AssertionError("the browser never requested the logout endpoint")
+
+
+@then("the browser was redirected straight from the logout endpoint to the app's home page")
+def logout_redirects_home(world: World) -> None:
+    hops = hops_from_logout(world)
+    target = urljoin(hops[0].url, hops[0].location or "")
+    assert target == world.app.base_url, f"the logout endpoint redirected to {target}"
+    assert len(hops) == 2, f"the redirect went on: {[h.url for h in hops]}"
+
+
+@then(
+    "the browser went from the logout endpoint through the identity provider's end-session endpoint"
+    " to the app's home page"
+)
+def logout_passes_through_idp(world: World) -> None:
+    hops = hops_from_logout(world)
+    urls = [h.url for h in hops]
+    issuer = world.target.idp.issuer
+    assert urljoin(hops[0].url, hops[0].location or "").startswith(issuer), f"the logout went to {urls[1:]}"
+    assert urls[-1] == world.app.base_url, f"the logout did not end on the home page: {urls}"
+
+
+@then(parsers.re(r"the identity provider received (?P<count>no|one) end-session requests?$"))
+def end_session_requests(world: World, count: str) -> None:
+    calls = [e for e in world.target.idp.events() if e.kind == "end_session"]
+    expected = {"no": 0, "one": 1}[count]
+    assert len(calls) == expected, f"the identity provider's end-session endpoint was called {len(calls)} times"
+
+
+@then(
+    parsers.parse(
+        'it carried the client_id "{client_id}", an id_token_hint and the app\'s redirect_uri'
+        " as post_logout_redirect_uri"
+    )
+)
+def end_session_parameters(world: World, client_id: str) -> None:
+    params = next(e.params for e in world.target.idp.events() if e.kind == "end_session")
+    assert params.get("client_id") == client_id, f"client_id was {params.get('client_id')!r}"
+    assert params.get("id_token_hint"), f"no id_token_hint: {params}"
+    redirect_uri = f"{world.app.base_url}oauth2callback"
+    assert params.get("post_logout_redirect_uri") == redirect_uri, f"post_logout_redirect_uri: {params}"
 
 
 @then(parsers.re(r"""the tab is on the app's home page(?: "(?P<path>[^"]+)")?$"""))
@@ -134,15 +174,13 @@ def tab_session(world: World, which: str) -> None:
         assert now == world.session_before, f"the session changed from {world.session_before} to {now}"
 
 
-@then("the identity provider received no end-session request")
-def no_end_session(world: World) -> None:
-    calls = [e for e in world.target.idp.events() if e.kind == "end_session"]
-    assert not calls, f"the identity provider's end-session endpoint was called: {calls}"
-
-
-@then("Alice's session at the identity provider is still alive")
-def idp_session_alive(world: World) -> None:
-    assert "alice" in world.target.idp.live_sessions(), "Alice has no live session at the identity provider"
+@then(parsers.re(r"Alice's session at the identity provider (?P<state>is still alive|has ended)$"))
+def idp_session_state(world: World, state: str) -> None:
+    alive = "alice" in world.target.idp.live_sessions()
+    if state == "has ended":
+        assert not alive, "Alice's session at the identity provider is still alive"
+    else:
+        assert alive, "Alice has no live session at the identity provider"
 
 
 @then(parsers.re(r"the identity provider (?P<did>did not ask|asked) for her credentials again$"))

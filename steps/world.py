@@ -14,6 +14,7 @@ from fixtures import Fixtures
 from targets.interface import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, Tab, Target
 
 IDENTITY_COOKIE = "_streamlit_user"
+COOKIES = {"identity": IDENTITY_COOKIE, "tokens": "_streamlit_user_tokens"}  # the tokens cookie: 1.53+
 LOGOUT_PATH = "/auth/logout"
 
 
@@ -78,12 +79,6 @@ def logout_run(tab: Tab) -> ScriptRun:
     raise AssertionError("no script run of this tab called st.logout (no redirect to /auth/logout)")
 
 
-def identity_set_cookies(navigations: list[list[Hop]]) -> list[tuple[Hop, SetCookie]]:
-    """Every Set-Cookie of the identity cookie in the browser's history, oldest first."""
-    return [
-        (hop, cookie)
-        for hops in navigations
-        for hop in hops
-        for cookie in hop.set_cookies
-        if cookie.name == IDENTITY_COOKIE
-    ]
+def set_cookies_named(navigations: list[list[Hop]], name: str) -> list[tuple[Hop, SetCookie]]:
+    """Every Set-Cookie of the cookie name in the browser's history, oldest first."""
+    return [(hop, cookie) for hops in navigations for hop in hops for cookie in hop.set_cookies if cookie.name == name]

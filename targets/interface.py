@@ -65,6 +65,10 @@ class Hop:
     location: str | None = None
     set_cookies: tuple[SetCookie, ...] = ()
 
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and self.location is not None
+
 
 @dataclass(frozen=True)
 class Element:
