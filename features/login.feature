@@ -57,7 +57,7 @@ Feature: st.login and st.user, the behaviour st.logout depends on
   Rule: st.user carries the identity token's claims
     > "When authentication is configured in secrets.toml, Streamlit will parse the OpenID Connect
     > (OIDC) identity token and copy the attributes to st.user."
-    > "is_logged_in: Whether a user is logged in."
+    > is_logged_in: "Whether a user is logged in."
     > (st.user, docs 1.50.0; Streamlit 1.42 and later, as st.experimental_user before 1.45)
 
     Scenario: After logging in, st.user has the identity token's claims and is_logged_in true

@@ -1,6 +1,7 @@
 @source:st.logout
 Feature: st.logout
   What st.logout promises, sentence by sentence, as the Streamlit documentation states it.
+  Before 1.45 the documentation calls st.user st.experimental_user; the promises are the same.
 
   Source: the st.logout API reference, Streamlit docs 1.50.0,
   https://docs.streamlit.io/1.50.0/develop/api-reference/user/st.logout
@@ -15,7 +16,7 @@ Feature: st.logout
   @streamlit:>=1.42
   Rule: st.logout removes the user's information from st.user
     > "This command removes the user's information from st.user, deletes their identity cookie,
-    > and redirects them back to your app's home page."
+    > and redirects them [...]"
     > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
 
     Scenario: st.user is logged out for the rest of the script run that calls st.logout
@@ -32,7 +33,7 @@ Feature: st.logout
   @streamlit:>=1.42
   Rule: st.logout deletes the identity cookie
     > "This command removes the user's information from st.user, deletes their identity cookie,
-    > and redirects them back to your app's home page."
+    > and redirects them [...]"
     > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
 
     Scenario: The logout response deletes the identity cookie with the name and path it was set with
@@ -219,7 +220,7 @@ Feature: st.logout
   @streamlit:>=1.42
   Rule: Logging out when nobody is logged in is harmless
     > "This command removes the user's information from st.user, deletes their identity cookie,
-    > and redirects them back to your app's home page."
+    > and redirects them [...] your app's home page."
     > (st.logout, docs 1.50.0; a logout without a login still ends on the home page, logged out.
     > Observed in Streamlit 1.42 to 1.67.)
 

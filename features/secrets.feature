@@ -11,14 +11,11 @@ Feature: The [auth] section of secrets.toml
 
   @streamlit:>=1.42
   Rule: st.login() requires the shared settings and the provider's settings
-    > "For all providers, there are two shared settings, redirect_uri and cookie_secret, which you
-    > must specify in an [auth] dictionary in secrets.toml."
-    > "In addition to the shared settings, the following settings are required: client_id,
-    > client_secret, server_metadata_url"
-    > "Due to internal implementation details, Streamlit does not support using an underscore
-    > within provider at this time."
-    > (st.login, docs 1.50.0; Streamlit 1.42 and later, the underscore rule from 1.43. The error
-    > texts are Streamlit's own.)
+    > "For all providers, there are [...] shared settings, redirect_uri [...] cookie_secret [...]
+    > which you must specify in an [auth] dictionary in secrets.toml."
+    > "In addition to the shared settings, the following settings are required:" client_id,
+    > client_secret, server_metadata_url.
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The error texts are Streamlit's own.)
 
     Scenario Outline: st.login() names what is wrong in secrets.toml
       Given the probe app with the default secrets.toml, changed so that <change>
@@ -39,16 +36,21 @@ Feature: The [auth] section of secrets.toml
         | auth.acme is "not a table"          | Log in with acme         | Authentication credentials in `.streamlit/secrets.toml` for the authentication provider "acme" must be valid TOML. Please check your configuration. |
         | nothing changes                     | Log in with nope         | Authentication credentials in `.streamlit/secrets.toml` are missing for the authentication provider "nope". Please check your configuration. |
 
-    @streamlit:>=1.43
+    Scenario: With complete settings st.login() sends the browser to the identity provider
+      Given the probe app with the default secrets.toml
+      And Alice has opened the app without logging in
+      When she clicks "Log in" and signs in at the identity provider
+      Then the tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.43
+  Rule: A provider name must not contain an underscore
+    > "Due to internal implementation details, Streamlit does not support using an underscore
+    > within provider at this time."
+    > (st.login, docs 1.50.0; Streamlit 1.43 and later)
+
     Scenario: st.login() refuses a provider name with an underscore
       Given the probe app with the default secrets.toml
       And Alice has opened the app without logging in
       When she clicks "Log in with my_provider"
       Then the script run failed with a StreamlitAuthError saying 'Auth provider name "my_provider" contains an underscore. Please use a provider name without underscores.'
       And the browser holds no identity cookie
-
-    Scenario: With complete settings st.login() sends the browser to the identity provider
-      Given the probe app with the default secrets.toml
-      And Alice has opened the app without logging in
-      When she clicks "Log in" and signs in at the identity provider
-      Then the tab shows st.user logged in as "Alice Liddell"

@@ -22,7 +22,14 @@ from fixtures import Fixtures, render_secrets
 from fixtures.idp import IdpServer, start_idp_server
 from targets.http_browser import HttpBrowser
 from targets.interface import AppSpec, IdpRecord, Person
-from targets.streamlit_server import StreamlitConnection, StreamlitServer, base_url_for, provision, reserve_port
+from targets.streamlit_server import (
+    StreamlitConnection,
+    StreamlitServer,
+    base_url_for,
+    provision,
+    reserve_port,
+    resolve_version,
+)
 
 KNOWN_OPTIONS = {"flags"}
 
@@ -50,10 +57,10 @@ class StreamlitTarget:
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
         self.name = name
-        self.version = version
+        self.version = resolve_version(version)  # "latest" becomes the newest release
         self.fixtures = fixtures
         self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
-        self.python: Path = provision(version)  # fails here, at set-up, if the version cannot be had
+        self.python: Path = provision(self.version)  # fails here, at set-up, if the version cannot be had
         self.cookie_secret = secrets.token_urlsafe(32)
         self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
         self.failed: dict[tuple[AppSpec, str], RuntimeError] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -36,6 +37,28 @@ _MARKER = "provisioned.txt"
 _PIP_TIMEOUT = 900.0
 _HEALTH_POLL_INTERVAL = 0.05
 XSRF_COOKIE = "_streamlit_xsrf"
+
+
+LATEST_CACHE_SECONDS = 24 * 3600
+
+
+def resolve_version(version: str, cache_root: Path = CACHE_ROOT) -> str:
+    """A concrete version for "latest": the newest release on the package index, asked at most
+    once a day (the answer is cached beside the venvs), so that runs are repeatable in a day."""
+    if version != "latest":
+        return version
+    cached = cache_root / "latest.txt"
+    if cached.exists() and time.time() - cached.stat().st_mtime < LATEST_CACHE_SECONDS:
+        return cached.read_text().strip()
+    command = [sys.executable, "-m", "pip", "index", "versions", "streamlit", "--disable-pip-version-check"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    match = re.match(r"streamlit \(([^)]+)\)", result.stdout)
+    if match is None:
+        answer = result.stderr.strip() or result.stdout.strip()
+        raise RuntimeError(f"cannot find the latest Streamlit release: {answer}")
+    cache_root.mkdir(parents=True, exist_ok=True)
+    cached.write_text(match.group(1) + "\n")
+    return match.group(1)
 
 
 def requirements_for(version: str) -> list[str]:
