@@ -17,7 +17,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
-from harness.results import ResultLog, ScenarioInfo
+from harness.report import write_conformance_report
+from harness.results import ResultLog, ScenarioInfo, example_label
 
 VERSION_TAG = "streamlit:"
 NEEDS_TAG = "needs:"
@@ -65,6 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SUITE] = suite
     signal.signal(signal.SIGTERM, interrupt)
     config.stash[RESULTS] = ResultLog(config.rootpath / "reports" / "results.json")
+    cucumber_json = config.getoption("cucumber_json_path", None)
+    if cucumber_json:  # pytest-bdd writes it at the end of the run but does not create its folder
+        Path(cucumber_json).parent.mkdir(parents=True, exist_ok=True)
 
 
 def interrupt(signum: int, frame: object) -> None:
@@ -130,11 +134,6 @@ def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
     )
 
 
-def example_label(example: dict[str, str] | None) -> str:
-    """An outline's example row, named by its first two columns (the rest is the expectation)."""
-    return " / ".join(list(example.values())[:2]) if example else ""
-
-
 def not_applicable(item: pytest.Item, target: Any) -> str | None:
     """Why a scenario does not apply to a target (its version or capabilities), or None."""
     for mark in item.iter_markers("streamlit_versions"):
@@ -181,15 +180,24 @@ def target(suite: Suite, target_name: str) -> Iterator[Any]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     if INFO in item.stash:
-        item.config.stash[RESULTS].record(item.stash[INFO], report)
+        item.config.stash[RESULTS].record(item.stash[INFO], report, item.stash.get(FAILED_STEP, ""))
     return report
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any) -> None:
+    """Remember which Gherkin step failed, for the report."""
+    request.node.stash[FAILED_STEP] = f"{step.keyword} {step.name}"
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if RESULTS in session.config.stash:
-        session.config.stash[RESULTS].write()
+        results = session.config.stash[RESULTS]
+        results.write()
+        features = {t.feature.filename: t.feature for t in scenario_wrapper_template_registry.values()}
+        write_conformance_report(features.values(), results.path, session.config.stash[SUITE].config)
 
 
 SUITE = pytest.StashKey[Suite]()
 RESULTS = pytest.StashKey[ResultLog]()
 INFO = pytest.StashKey[ScenarioInfo]()
+FAILED_STEP = pytest.StashKey[str]()

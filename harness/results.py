@@ -28,9 +28,10 @@ class Result:
     info: ScenarioInfo
     outcome: str = "passed"
     reason: str = ""
+    step: str = ""
 
     def as_record(self) -> dict[str, str | None]:
-        return {**asdict(self.info), "outcome": self.outcome, "reason": self.reason}
+        return {**asdict(self.info), "outcome": self.outcome, "reason": self.reason, "step": self.step}
 
 
 class ResultLog:
@@ -40,18 +41,24 @@ class ResultLog:
         self.path = path
         self.results: dict[str, Result] = {}
 
-    def record(self, info: ScenarioInfo, report: pytest.TestReport) -> None:
+    def record(self, info: ScenarioInfo, report: pytest.TestReport, failed_step: str = "") -> None:
+        """Record a phase's report; failed_step is the Gherkin step that raised, if one did."""
         result = self.results.setdefault(report.nodeid, Result(info))
         if result.outcome != "passed":
             return
         outcome, reason = classify(report)
         if outcome != "passed":
-            result.outcome, result.reason = outcome, reason
+            result.outcome, result.reason, result.step = outcome, reason, failed_step
 
     def write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         records = [result.as_record() for result in self.results.values()]
         self.path.write_text(json.dumps(records, indent=2) + "\n")
+
+
+def example_label(example: dict[str, str] | None) -> str:
+    """An outline's example row, named by its first two columns (the rest is the expectation)."""
+    return " / ".join(list(example.values())[:2]) if example else ""
 
 
 def classify(report: pytest.TestReport) -> tuple[str, str]:
@@ -61,7 +68,8 @@ def classify(report: pytest.TestReport) -> tuple[str, str]:
         return "xfailed", wasxfail
     if report.skipped:
         longrepr = report.longrepr
-        return "skipped", longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
     if report.failed and "[XPASS(strict)]" in str(report.longrepr):
         return "xpassed", str(report.longrepr)
     if report.passed and wasxfail is not None:
