@@ -118,11 +118,7 @@ class AuthSecrets:
                     f'Authentication credentials in {SECRETS_FILE} are missing the "{shared_key}" '
                     "key. Please check your configuration."
                 )
-        if "_" in provider:
-            raise StreamlitAuthError(
-                f'Auth provider name "{provider}" contains an underscore. '
-                "Please use a provider name without underscores."
-            )
+        check_provider_name(provider)
         section = provider_section(auth, provider)
         missing = [key for key in REQUIRED_PROVIDER_KEYS if key not in section]
         if missing:
@@ -142,6 +138,14 @@ class AuthSecrets:
             server_metadata_url=str(section["server_metadata_url"]),
             redirect_uri=str(auth["redirect_uri"]),
             client_kwargs=dict(section.get("client_kwargs", {})),
+        )
+
+
+def check_provider_name(provider: str) -> None:
+    """Streamlit refuses a provider name with an underscore (from 1.43, for "internal implementation details")."""
+    if "_" in provider:
+        raise StreamlitAuthError(
+            f'Auth provider name "{provider}" contains an underscore. Please use a provider name without underscores.'
         )
 
 

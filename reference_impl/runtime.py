@@ -67,11 +67,14 @@ class UserInfoProxy(Mapping[str, Any]):
 class AppSession:
     """One app session; it is what ReferenceServer.connect returns (a targets.interface.Connection)."""
 
-    def __init__(self, *, app: Path, secrets: AuthSecrets, base_path: str, user_info: dict[str, Any]) -> None:
+    def __init__(
+        self, *, app: Path, secrets: AuthSecrets, base_path: str, page_url: str, user_info: dict[str, Any]
+    ) -> None:
         self.session_id = str(uuid.uuid4())
         self.app = app
         self.secrets = secrets
         self.base_path = base_path
+        self.page_url = page_url  # the page the tab shows, as a Streamlit session knows it
         self.user_info = user_info
         self.closed = False
 

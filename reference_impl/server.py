@@ -18,6 +18,14 @@ Query = Mapping[str, str]
 
 HEALTH_PATH = "_stcore/health"
 APP_PAGE = '<html><head><title>Streamlit</title></head><body><div id="root"></div></body></html>'
+# Endpoint -> the method answering it, looked up by name for every request, so that a deliberately
+# broken variant of the reference (reference_impl/mutations.py) can replace exactly one endpoint.
+ROUTES = {
+    HEALTH_PATH: "_health",
+    auth.LOGIN_PATH: "_login",
+    auth.LOGOUT_PATH: "_logout",
+    auth.CALLBACK_PATH: "_oauth_callback",
+}
 
 
 class ReferenceServer:
@@ -29,12 +37,6 @@ class ReferenceServer:
         self.base_path = base_path_of(base_url)
         self.oidc = auth.OidcClient(http)
         self.pending_logins = auth.PendingLogins()
-        self._routes: dict[str, Callable[[Query], Response]] = {
-            HEALTH_PATH: lambda _query: (200, [("Content-Type", "text/plain")], "ok"),
-            auth.LOGIN_PATH: self._login,
-            auth.LOGOUT_PATH: self._logout,
-            auth.CALLBACK_PATH: self._oauth_callback,
-        }
 
     def handle(self, request: requests.PreparedRequest) -> Response:
         """Answer one HTTP request: (status, headers, with one Set-Cookie entry per cookie, body)."""
@@ -43,13 +45,13 @@ class ReferenceServer:
             return 404, [("Content-Type", "text/plain")], "Not Found"
         if request.method != "GET":
             return 405, [("Content-Type", "text/plain")], "Method Not Allowed"
-        route = self._routes.get(url.path[len(self.base_path) :], self._app_page)
+        route: Callable[[Query], Response] = getattr(self, ROUTES.get(url.path[len(self.base_path) :], "_app_page"))
         return route(dict(parse_qsl(url.query)))
 
     def connect(self, page_url: str, headers: dict[str, str]) -> AppSession:
-        """Open a new session; st.user comes from the identity cookie, read here and only here.
+        """Open a new session on page_url; st.user comes from the identity cookie, read here and only here.
 
-        page_url is accepted for the Connector protocol; nothing st.user depends on is in it.
+        Nothing st.user depends on is in page_url: the session only knows which page it shows.
         """
         request_headers = CaseInsensitiveDict(headers)
         cookie = parse_cookie_header(request_headers.get("Cookie", "")).get(auth.IDENTITY_COOKIE)
@@ -59,7 +61,12 @@ class ReferenceServer:
             if cookie
             else {}
         )
-        return AppSession(app=self.app, secrets=self.secrets, base_path=self.base_path, user_info=user_info)
+        return AppSession(
+            app=self.app, secrets=self.secrets, base_path=self.base_path, page_url=page_url, user_info=user_info
+        )
+
+    def _health(self, _query: Query) -> Response:
+        return 200, [("Content-Type", "text/plain")], "ok"
 
     def _app_page(self, _query: Query) -> Response:
         return 200, [("Content-Type", "text/html; charset=UTF-8")], APP_PAGE

@@ -3,6 +3,9 @@
 Every HTTP request of the browser and of the server's OIDC client goes through `requests`;
 `responses` routes it to the reference server or the fixture IdP without a socket. This is the
 only target where a mock is used, and the only one with a controllable clock (freezegun).
+
+Its one option, `mutation = "NAME"`, makes it a deliberately broken variant of the reference (a
+negative control, see reference_impl/mutations.py), broken only while its own scenarios run.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +24,7 @@ from freezegun.api import FrozenDateTimeFactory, _freeze_time
 
 from fixtures import Fixtures, render_secrets
 from fixtures.idp import FixtureIdP, load_idp_config, mount
-from reference_impl import ReferenceServer
+from reference_impl import ReferenceServer, mutations
 from targets.http_browser import HttpBrowser
 from targets.interface import AppSpec, IdpRecord, Person
 
@@ -52,8 +56,7 @@ class ReferenceTarget:
     capabilities = frozenset({"clock"})
 
     def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
-        if options:
-            raise ValueError(f"takes no options, got {', '.join(options)}")
+        self.mutation = mutation_option(options)
         self.name = name
         self.version = version
         self.fixtures = fixtures
@@ -63,6 +66,7 @@ class ReferenceTarget:
         self.mock: responses.RequestsMock | None = None
         self.freezer: _freeze_time | None = None
         self.clock: FrozenDateTimeFactory | None = None
+        self._mutated = ExitStack()
 
     @property
     def idp(self) -> IdpRecord:
@@ -94,6 +98,10 @@ class ReferenceTarget:
         return ReferenceApp(server, base_url)
 
     def begin_scenario(self) -> None:
+        """A fresh IdP record and, for a mutant, its mutation in force until end_scenario: other
+        targets in the same process must see the reference as it is."""
+        if self.mutation is not None:
+            self._mutated.enter_context(mutations.applied(self.mutation))
         self.idp.reset()
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mount(self.idp, self.mock)
@@ -109,6 +117,7 @@ class ReferenceTarget:
         if self.freezer is not None:
             self.freezer.stop()
             self.freezer = self.clock = None
+        self._mutated.close()
 
     def advance_clock(self, seconds: float) -> None:
         """Freeze time at now on first use, then move it; the jar, server and IdP all see it."""
@@ -120,3 +129,14 @@ class ReferenceTarget:
     def close(self) -> None:
         self.end_scenario()
         self.apps.clear()
+
+
+def mutation_option(options: Mapping[str, Any]) -> str | None:
+    """The mutation named in the options, checked against the registry; None for the reference itself."""
+    unknown = [key for key in options if key != "mutation"]
+    if unknown:
+        raise ValueError(f"takes no options, got {', '.join(unknown)} (except mutation = NAME)")
+    name = options.get("mutation")
+    if name is not None and name not in mutations.MUTATIONS:
+        raise ValueError(f"unknown mutation {name!r}; known: {', '.join(sorted(mutations.MUTATIONS))}")
+    return name

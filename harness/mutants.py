@@ -1,0 +1,251 @@
+"""The mutation check: a conformance suite is only as good as the implementations it rejects.
+
+    python -m harness.mutants [--config mutations.toml] [--baseline reference] [--report reports/mutations.json]
+
+It runs the conformance suite once over every target of a config in conformance.toml's format:
+the baseline, an implementation that must pass every scenario that applies to it, and mutants,
+deliberately broken variants of it, each of which must fail at least one scenario. It reports the
+scenarios that caught each mutant, the mutants that SURVIVED, and the Rules that no mutant's
+failure touches (uncovered), as a table and as JSON. Nothing here knows any implementation: a
+third party measures their own adapter by naming it and their own mutants in a config.
+
+Exit status: 0 when the baseline passed, no mutant survived and no Rule is uncovered; 1 when not;
+2 on bad input (a missing or broken config, an unknown baseline), said in one line naming the file
+and the key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.config import Config, ConfigError, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PYTEST_DONE = (0, 1)  # pytest's exit codes for "all passed" and "some failed": the suite did run
+
+Record = dict[str, Any]  # one record of reports/results.json
+
+
+class SuiteError(Exception):
+    """The conformance suite did not run to the end (a config error, a crash): one line."""
+
+
+@dataclass(frozen=True)
+class RuleKey:
+    feature: str
+    rule: str | None
+
+    def label(self) -> str:
+        return f"{self.feature}: {self.rule or '(no Rule)'}"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    target: str
+    description: str
+    caught_by: list[Record]
+
+    @property
+    def survived(self) -> bool:
+        return not self.caught_by
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one run says about the suite: the baseline's failures, each mutant, each Rule."""
+
+    config: Path
+    baseline: str
+    baseline_failures: list[Record]
+    mutants: list[Mutant]
+    coverage: dict[RuleKey, list[str]]  # every Rule applicable to the baseline -> mutants it caught
+
+    @property
+    def survivors(self) -> list[str]:
+        return [mutant.target for mutant in self.mutants if mutant.survived]
+
+    @property
+    def uncovered(self) -> list[RuleKey]:
+        return [rule for rule, mutants in self.coverage.items() if not mutants]
+
+    @property
+    def problems(self) -> list[str]:
+        """What went wrong, one phrase each; empty when the suite rejects every mutant."""
+        problems = []
+        if self.baseline_failures:
+            problems.append(f"baseline {self.baseline} failed {len(self.baseline_failures)} scenario(s)")
+        if self.survivors:
+            problems.append(f"SURVIVED: {', '.join(self.survivors)}")
+        if self.uncovered:
+            problems.append(f"uncovered Rules: {'; '.join(rule.label() for rule in self.uncovered)}")
+        return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = load_config(args.config)
+        require_target(config, args.baseline)
+        records = run_suite(config.path)
+    except (ConfigError, SuiteError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    check = evaluate(config, args.baseline, records)
+    print(render(check))
+    write_report(check, args.report)
+    return 1 if check.problems else 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.mutants",
+        description="Check that the conformance suite passes a baseline target and fails every mutant target.",
+    )
+    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "mutations.toml", help="default: mutations.toml")
+    parser.add_argument("--baseline", default="reference", help="the target that must pass (default: reference)")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=PROJECT_ROOT / "reports" / "mutations.json",
+        help="default: reports/mutations.json",
+    )
+    args = parser.parse_args(argv)
+    args.config = args.config.resolve()
+    return args
+
+
+def require_target(config: Config, name: str) -> None:
+    if name not in config.targets:
+        known = ", ".join(sorted(config.targets))
+        raise ConfigError(config.path, f"targets.{name}", f"no such target (--baseline); known: {known}")
+
+
+def run_suite(config_path: Path) -> list[Record]:
+    """Run every scenario once per target of the config and read the records back.
+
+    The run gets a scratch rootdir, so its reports/results.json (the plugin writes it under the
+    rootdir) is its own: another run in the same checkout can neither overwrite it before it is
+    read nor have its own report replaced by this one.
+    """
+    with tempfile.TemporaryDirectory(prefix="mutants-") as scratch:
+        command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+        command += ["--rootdir", scratch, "--conformance-config", str(config_path), "--target", "all"]
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        results = Path(scratch) / "reports" / "results.json"
+        if done.returncode not in PYTEST_DONE or not results.exists():
+            raise SuiteError(pytest_error(done))
+        return json.loads(results.read_text())
+
+
+def pytest_error(done: subprocess.CompletedProcess[str]) -> str:
+    """pytest's own one-line ERROR (the config's file and key), else its last line of output."""
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
+    if errors:
+        return errors[0]
+    return f"the conformance suite stopped (pytest exit {done.returncode}): {lines[-1] if lines else 'no output'}"
+
+
+def evaluate(config: Config, baseline: str, records: list[Record]) -> Check:
+    by_target: dict[str, list[Record]] = {name: [] for name in config.targets}
+    for record in records:
+        by_target.setdefault(record["target"], []).append(record)
+    mutants = [
+        Mutant(name, config.targets[name].description, failed(by_target[name]))
+        for name in config.targets
+        if name != baseline
+    ]
+    applicable = [r for r in by_target[baseline] if r["outcome"] != "skipped"]
+    coverage: dict[RuleKey, list[str]] = {rule_of(record): [] for record in applicable}
+    for mutant in mutants:
+        for rule in dict.fromkeys(rule_of(record) for record in mutant.caught_by):
+            coverage.setdefault(rule, []).append(mutant.target)
+    baseline_failures = [r for r in applicable if r["outcome"] in ("failed", "xpassed")]
+    return Check(config.path, baseline, baseline_failures, mutants, coverage)
+
+
+def failed(records: Iterable[Record]) -> list[Record]:
+    return [record for record in records if record["outcome"] == "failed"]
+
+
+def rule_of(record: Record) -> RuleKey:
+    return RuleKey(record["feature"], record["rule"])
+
+
+def scenario_label(record: Record) -> str:
+    example = f" [{record['example']}]" if record["example"] else ""
+    return f"{record['rule'] or record['feature']}: {record['scenario']}{example}"
+
+
+def render(check: Check) -> str:
+    """The human-readable report: baseline, one block per mutant, Rules, verdict."""
+    lines = [f"Mutation check of {check.config} (baseline: {check.baseline})", ""]
+    if check.baseline_failures:
+        lines.append(f"Baseline {check.baseline} FAILED:")
+        lines += [f"  {scenario_label(r)}: {first_line(r['reason'])}" for r in check.baseline_failures]
+    else:
+        lines.append(f"Baseline {check.baseline} passed every applicable scenario.")
+    lines += ["", "Mutants:"]
+    width = max((len(mutant.target) for mutant in check.mutants), default=0)
+    for mutant in check.mutants:
+        verdict = "SURVIVED" if mutant.survived else f"caught by {len(mutant.caught_by)}"
+        lines.append(f"  {mutant.target:<{width}}  {verdict}  ({mutant.description})")
+        lines += [f"  {'':<{width}}    {scenario_label(record)}" for record in mutant.caught_by]
+    lines += ["", "Rules:"]
+    for rule, mutants in check.coverage.items():
+        lines.append(f"  {rule.label()}: {', '.join(mutants) if mutants else 'UNCOVERED'}")
+    verdict = "FAILED: " + "; ".join(check.problems) if check.problems else "OK: every mutant was caught"
+    return "\n".join([*lines, "", f"Mutation check {verdict}"])
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def write_report(check: Check, path: Path) -> None:
+    """The same report as JSON, for CI and for tools."""
+    report = {
+        "config": str(check.config),
+        "baseline": {
+            "target": check.baseline,
+            "passed": not check.baseline_failures,
+            "failures": [scenario_record(r) for r in check.baseline_failures],
+        },
+        "mutants": [
+            {
+                "target": mutant.target,
+                "description": mutant.description,
+                "result": "SURVIVED" if mutant.survived else "caught",
+                "caught_by": [scenario_record(record) for record in mutant.caught_by],
+            }
+            for mutant in check.mutants
+        ],
+        "rules": [
+            {"feature": rule.feature, "rule": rule.rule, "caught": mutants} for rule, mutants in check.coverage.items()
+        ],
+        "survived": check.survivors,
+        "uncovered": [{"feature": rule.feature, "rule": rule.rule} for rule in check.uncovered],
+        "ok": not check.problems,
+        "problems": check.problems,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def scenario_record(record: Record) -> Record:
+    """A record as the report names a scenario: where it is, the step that failed and why."""
+    keys = ("feature", "rule", "scenario", "example")
+    failure = {"step": record.get("step", ""), "reason": first_line(record["reason"])}
+    return {**{key: record[key] for key in keys}, **failure}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,455 @@
+"""Deliberately broken variants of the reference implementation: the suite's negative controls.
+
+A conformance suite is only as good as the implementations it rejects. Each mutation here breaks
+exactly one documented promise, the way a real implementation could get it wrong, by replacing
+attributes of reference_impl's modules (functions, constants or methods) while it is applied.
+reference_impl looks every such unit up by name when it runs (server.ROUTES, `auth.<name>`), so a
+replacement takes effect at once and is undone as cleanly. A mutation is selected per target in a
+config (`options = { mutation = "NAME" }`, see mutations.toml) and applied only while that
+target's scenarios run; `python -m harness.mutants` checks that the suite catches every one.
+
+Each mutation names the Rule of features/ whose promise it breaks; its docstring says how a real
+implementation could get that wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+from urllib.parse import urlencode
+
+import requests
+
+from . import auth
+from .runtime import AppSession, ScriptRunner, StreamlitAPIException
+from .server import Query, ReferenceServer, Response
+
+# The promise no Rule of features/ states yet; the mutations breaking it survive until one does.
+ID_TOKEN_RULE = "st.login accepts only the identity token of the login it started"
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Replace owner.attribute with replacement while a mutation is applied."""
+
+    owner: object
+    attribute: str
+    replacement: object
+
+
+Build = Callable[[], list[Patch]]  # makes the patches of one mutation
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A named way to break the reference: build() makes its patches, afresh for every scenario
+    (so any state a replacement keeps never leaks from one scenario into the next)."""
+
+    name: str
+    rule: str
+    build: Build
+
+    @property
+    def summary(self) -> str:
+        """The first line of the docstring: what breaks (the rest says how a real implementation gets there)."""
+        return (self.build.__doc__ or "").strip().splitlines()[0]
+
+
+MUTATIONS: dict[str, Mutation] = {}
+
+
+def mutation(name: str, rule: str) -> Callable[[Build], Build]:
+    """Register the decorated patch builder as the mutation `name`, breaking `rule`."""
+
+    def register(build: Build) -> Build:
+        MUTATIONS[name] = Mutation(name, rule, build)
+        return build
+
+    return register
+
+
+@contextmanager
+def applied(name: str) -> Iterator[None]:
+    """The reference with mutation `name` in force, restored on exit."""
+    with ExitStack() as stack:
+        for patch in MUTATIONS[name].build():
+            stack.enter_context(mock.patch.object(patch.owner, patch.attribute, patch.replacement))
+        yield
+
+
+# --- building blocks ----------------------------------------------------------------------------
+
+
+def wrapping(owner: object, attribute: str, wrapper: Callable[..., Any]) -> Patch:
+    """Replace owner.attribute with wrapper(original, *args): for a method, args start with self."""
+    original = getattr(owner, attribute)
+
+    def replacement(*args: Any) -> Any:
+        return wrapper(original, *args)
+
+    return Patch(owner, attribute, replacement)
+
+
+def logout_endpoint(change: Callable[[ReferenceServer, Query, Response], Response]) -> Patch:
+    """/auth/logout answering what `change` makes of the reference's own answer."""
+
+    def answer(original: Callable[..., Response], app: ReferenceServer, query: Query) -> Response:
+        return change(app, query, original(app, query))
+
+    return wrapping(ReferenceServer, "_logout", answer)
+
+
+def redirecting_to(location: Callable[[str, Query], str]) -> Callable[[ReferenceServer, Query, Response], Response]:
+    """A change of a response's Location: location(the reference's location, the query)."""
+
+    def change(_server: ReferenceServer, query: Query, response: Response) -> Response:
+        status, headers, body = response
+        return status, [(k, location(v, query) if k == "Location" else v) for k, v in headers], body
+
+    return change
+
+
+def st_logout_then(after: Callable[[ScriptRunner], None]) -> Patch:
+    """st.logout doing what the reference does, then `after`."""
+
+    def logout(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
+        original(runner)
+        after(runner)
+
+    return wrapping(ScriptRunner, "logout", logout)
+
+
+def skipped_check(name: str) -> list[Patch]:
+    """An id_token check of auth that is never made."""
+    return [Patch(auth, name, lambda *_args: None)]
+
+
+# --- st.logout ----------------------------------------------------------------------------------
+
+
+@mutation("user-kept-after-logout", rule="st.logout removes the user's information from st.user")
+def user_kept_after_logout() -> list[Patch]:
+    """st.user keeps its claims after st.logout, until the next session starts.
+
+    As when st.logout only sends the browser to /auth/logout and leaves st.user to the new session.
+    """
+
+    def keep_user(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
+        kept = dict(runner.session.user_info)
+        original(runner)
+        runner.session.user_info.update(kept)
+
+    return [wrapping(ScriptRunner, "logout", keep_user)]
+
+
+@mutation("cookie-kept", rule="st.logout deletes the identity cookie")
+def cookie_kept() -> list[Patch]:
+    """/auth/logout redirects home but keeps the identity cookie.
+
+    As when logging out is taken to mean forgetting st.user on the server only.
+    """
+
+    def without_set_cookie(_app: ReferenceServer, _query: Query, response: Response) -> Response:
+        status, headers, body = response
+        return status, [(k, v) for k, v in headers if k != "Set-Cookie"], body
+
+    return [logout_endpoint(without_set_cookie)]
+
+
+@mutation("cookie-deleted-on-other-path", rule="st.logout deletes the identity cookie")
+def cookie_deleted_on_other_path() -> list[Patch]:
+    """The identity cookie is deleted with Path=/auth, so the one set with Path=/ stays.
+
+    As when the logout handler clears the cookie without a path and the browser defaults to the
+    folder of the logout URL.
+    """
+
+    def on_logout_folder(original: Callable[[float], str], now: float) -> str:
+        return original(now).replace("Path=/", "Path=/auth")
+
+    return [wrapping(auth, "identity_cookie_deletion_header", on_logout_folder)]
+
+
+@mutation("logout-redirects-to-current-page", rule="st.logout redirects the browser to the app's home page")
+def logout_redirects_to_current_page() -> list[Patch]:
+    """Logging out returns to the page st.logout was called on, not to the app's home page.
+
+    As when st.logout passes the page along (?next=) to be "returned to where the user was".
+    """
+
+    def ask_to_return(runner: ScriptRunner) -> None:
+        runner.auth_redirect = f"{runner.auth_redirect}?{urlencode({'next': runner.session.page_url})}"
+
+    return [
+        st_logout_then(ask_to_return),
+        logout_endpoint(redirecting_to(lambda home, query: query.get("next", home))),
+    ]
+
+
+@mutation("logout-redirects-to-server-root", rule="st.logout redirects the browser to the app's home page")
+def logout_redirects_to_server_root() -> list[Patch]:
+    """Logging out redirects to "/" whatever the app's base path.
+
+    As when the logout handler ignores server.baseUrlPath.
+    """
+    return [logout_endpoint(redirecting_to(lambda _home, _query: "/"))]
+
+
+@mutation("logout-keeps-session", rule="Logging out creates a new session")
+def logout_keeps_session() -> list[Patch]:
+    """The page reconnects to the session it logged out of instead of starting a new one.
+
+    As when the frontend resumes its old session after the logout redirect, as it does after a
+    dropped websocket: the same session id, its st.user already cleared.
+    """
+    resumable: list[AppSession] = []
+
+    def resuming(original: Callable[..., AppSession], app: ReferenceServer, *args: Any) -> AppSession:
+        if not resumable:
+            return original(app, *args)
+        session = resumable.pop()
+        session.closed = False
+        return session
+
+    return [
+        st_logout_then(lambda runner: resumable.append(runner.session)),
+        wrapping(ReferenceServer, "connect", resuming),
+    ]
+
+
+@mutation("logout-clears-every-session", rule="Other sessions of the same browser keep their st.user")
+def logout_clears_every_session() -> list[Patch]:
+    """st.logout in one tab logs out every session of the browser.
+
+    As when the server keeps one st.user per identity cookie (a cache keyed by the cookie), shared
+    by every session that read it.
+    """
+    by_cookie: dict[str, dict[str, Any]] = {}
+
+    def shared(original: Callable[..., dict[str, Any]], value: str, *args: Any) -> dict[str, Any]:
+        user_info = original(value, *args)
+        return by_cookie.setdefault(value, user_info) if user_info else user_info
+
+    return [wrapping(auth, "user_info_from_cookie", shared)]
+
+
+@mutation("logout-revokes-every-browser", rule="Other sessions of the same browser keep their st.user")
+def logout_revokes_every_browser() -> list[Patch]:
+    """st.logout logs the user out in every browser, not only in this one.
+
+    As when the server remembers the identity cookies it issued to each user and revokes them all
+    on logout ("sign out everywhere").
+    """
+    issued: dict[str, set[str]] = {}
+    revoked: set[str] = set()
+
+    def remembering(original: Callable[..., str], identity: dict[str, Any], *args: Any) -> str:
+        value = original(identity, *args)
+        issued.setdefault(identity.get("sub", ""), set()).add(value)
+        return value
+
+    def revoking(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
+        revoked.update(issued.pop(runner.session.user_info.get("sub", ""), set()))
+        original(runner)
+
+    def rejecting(original: Callable[..., dict[str, Any]], value: str, *args: Any) -> dict[str, Any]:
+        return {} if value in revoked else original(value, *args)
+
+    return [
+        wrapping(auth, "encode_identity_cookie", remembering),
+        wrapping(ScriptRunner, "logout", revoking),
+        wrapping(auth, "user_info_from_cookie", rejecting),
+    ]
+
+
+@mutation("logout-ends-idp-session", rule="st.logout does not log the user out of the identity provider")
+def logout_ends_idp_session() -> list[Patch]:
+    """st.logout also calls the identity provider's end-session endpoint, ending the user's session there.
+
+    As when the server keeps each user's id_token and hands it to the end_session_endpoint on
+    logout (RP-initiated logout, which Streamlit does from 1.53 on, through the browser).
+    """
+    id_tokens: dict[str, tuple[str, str]] = {}  # sub -> (the id_token, its issuer)
+
+    def remembering(original: Callable[..., dict[str, Any]], id_token: str, *args: Any) -> dict[str, Any]:
+        claims = original(id_token, *args)
+        id_tokens[claims["sub"]] = (id_token, claims["iss"])
+        return claims
+
+    def ending_idp_session(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
+        login = id_tokens.pop(runner.session.user_info.get("sub", ""), None)
+        original(runner)
+        if login is not None:
+            end_idp_session(*login)
+
+    return [
+        wrapping(auth, "verify_id_token", remembering),
+        wrapping(ScriptRunner, "logout", ending_idp_session),
+    ]
+
+
+def end_idp_session(id_token: str, issuer: str) -> None:
+    """RP-initiated logout from the server: the discovery document names the endpoint."""
+    discovery = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=auth.HTTP_TIMEOUT_SECONDS)
+    endpoint = discovery.json()["end_session_endpoint"]
+    requests.get(endpoint, params={"id_token_hint": id_token}, timeout=auth.HTTP_TIMEOUT_SECONDS)
+
+
+@mutation("logout-requires-login", rule="Logging out when nobody is logged in is harmless")
+def logout_requires_login() -> list[Patch]:
+    """st.logout raises an error when nobody is logged in.
+
+    As when an implementation checks that there is a user to log out.
+    """
+
+    def refuse_without_user(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
+        if not runner.session.user_info:
+            raise StreamlitAPIException("st.logout() needs a logged-in user")
+        original(runner)
+
+    return [wrapping(ScriptRunner, "logout", refuse_without_user)]
+
+
+# --- the identity cookie ------------------------------------------------------------------------
+
+
+@mutation("cookie-lasts-1-day", rule="st.login stores the identity in a cookie that expires after 30 days")
+def cookie_lasts_1_day() -> list[Patch]:
+    """The identity cookie expires after 1 day instead of 30.
+
+    As when a lifetime in days is passed where seconds are meant.
+    """
+    return [Patch(auth, "COOKIE_LIFETIME_SECONDS", auth.DAY_SECONDS)]
+
+
+@mutation("cookie-outlives-30-days", rule="st.login stores the identity in a cookie that expires after 30 days")
+def cookie_outlives_30_days() -> list[Patch]:
+    """The identity cookie expires after 31 days instead of 30.
+
+    As when the browser is told the server's own limit (Tornado's max_age_days=31).
+    """
+    return [Patch(auth, "COOKIE_LIFETIME_SECONDS", auth.COOKIE_MAX_AGE_SECONDS)]
+
+
+@mutation("cookie-not-httponly", rule="st.login stores the identity in a cookie that expires after 30 days")
+def cookie_not_httponly() -> list[Patch]:
+    """The identity cookie is not HttpOnly, so scripts in the page can read it.
+
+    As when the cookie is set without httponly=True.
+    """
+
+    def readable_by_scripts(original: Callable[..., str], *args: Any) -> str:
+        return original(*args).replace("; HttpOnly", "")
+
+    return [wrapping(auth, "identity_cookie_header", readable_by_scripts)]
+
+
+@mutation("tampered-cookie-accepted", rule="The identity cookie is signed with cookie_secret")
+def tampered_cookie_accepted() -> list[Patch]:
+    """An identity cookie whose signature does not verify is accepted.
+
+    As when the cookie is decoded without verifying its signature.
+    """
+    return [Patch(auth, "cookie_signature_valid", lambda *_args: True)]
+
+
+# --- st.login and st.user -----------------------------------------------------------------------
+
+
+@mutation("protocol-claims-dropped", rule="st.user carries the identity token's claims")
+def protocol_claims_dropped() -> list[Patch]:
+    """st.user lacks the token's protocol claims (iss, aud, iat, exp, nonce).
+
+    As when only the claims describing the person are copied to st.user.
+    """
+    protocol = {"iss", "aud", "iat", "exp", "nonce"}
+
+    def person_only(original: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        return {key: value for key, value in original(*args).items() if key not in protocol}
+
+    return [wrapping(auth, "user_info_from_cookie", person_only)]
+
+
+@mutation(
+    "named-provider-uses-default-client",
+    rule='A named provider is configured in [auth.NAME] and chosen with st.login("NAME")',
+)
+def named_provider_uses_default_client() -> list[Patch]:
+    """st.login("acme") checks [auth.acme] but logs in with the [auth] client.
+
+    As when the provider's name is lost between validating the settings and using them.
+    """
+
+    def default_client(
+        original: Callable[..., auth.ProviderSettings], secrets: auth.AuthSecrets, provider: str
+    ) -> auth.ProviderSettings:
+        original(secrets, provider)  # the named provider is still validated, with the same messages
+        return original(secrets, "default")
+
+    return [wrapping(auth.AuthSecrets, "provider_settings", default_client)]
+
+
+@mutation("validation-message-reworded", rule="st.login() requires the shared settings and the provider's settings")
+def validation_message_reworded() -> list[Patch]:
+    """st.login() names missing keys as "client_id", not as Streamlit's "['client_id']".
+
+    As when the list of missing keys is joined instead of printed.
+    """
+
+    def reworded(original: Callable[..., auth.ProviderSettings], *args: Any) -> auth.ProviderSettings:
+        try:
+            return original(*args)
+        except auth.StreamlitAuthError as error:
+            message = re.sub(r"\[([^\]]*)\]", lambda keys: keys.group(1).replace("'", ""), str(error))
+            raise auth.StreamlitAuthError(message) from None
+
+    return [wrapping(auth.AuthSecrets, "provider_settings", reworded)]
+
+
+@mutation("underscore-provider-accepted", rule="A provider name must not contain an underscore")
+def underscore_provider_accepted() -> list[Patch]:
+    """st.login("my_provider") does not refuse the underscore, and fails later as an unknown provider.
+
+    As in Streamlit 1.42, before the name was checked.
+    """
+    return [Patch(auth, "check_provider_name", lambda _provider: None)]
+
+
+# --- the login callback: promises no Rule of features/ states yet (ID_TOKEN_RULE) ----------------
+
+
+@mutation("state-not-checked", rule=ID_TOKEN_RULE)
+def state_not_checked() -> list[Patch]:
+    """The callback's OAuth state is not checked: it completes the latest pending login.
+
+    As when the server keeps "the" pending login instead of one per state.
+    """
+
+    def latest_login(
+        original: Callable[..., auth.PendingLogin | None], logins: auth.PendingLogins, _state: str | None, now: float
+    ) -> auth.PendingLogin | None:
+        return original(logins, next(reversed(logins.by_state), None), now)
+
+    return [wrapping(auth.PendingLogins, "claim", latest_login)]
+
+
+@mutation("nonce-not-checked", rule=ID_TOKEN_RULE)
+def nonce_not_checked() -> list[Patch]:
+    """The id_token's nonce is not compared with the login's, so another login's token is accepted."""
+    return skipped_check("check_nonce")
+
+
+@mutation("issuer-not-checked", rule=ID_TOKEN_RULE)
+def issuer_not_checked() -> list[Patch]:
+    """The id_token's issuer (iss) is not compared with the discovery document's."""
+    return skipped_check("check_issuer")
+
+
+@mutation("audience-not-checked", rule=ID_TOKEN_RULE)
+def audience_not_checked() -> list[Patch]:
+    """The id_token's audience (aud) is not compared with client_id, so another app's token is accepted."""
+    return skipped_check("check_audience")
