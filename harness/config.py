@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from fixtures import Fixtures
@@ -20,13 +21,14 @@ from fixtures import Fixtures
 BUILTIN_ADAPTERS = {
     "reference": "targets.reference:ReferenceTarget",
     "streamlit": "targets.streamlit:StreamlitTarget",
+    "browser": "targets.browser:BrowserTarget",
 }
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 
 _TOP_KEYS = {"suite", "targets", "deviations"}
 _SUITE_KEYS = {"default_targets", "apps", "secrets", "idp"}
 _TARGET_KEYS = {"adapter", "version", "description", "options"}
-_DEVIATION_KEYS = {"target", "scenario", "rule", "category", "reason", "link"}
+_DEVIATION_KEYS = {"target", "versions", "scenario", "rule", "category", "reason", "link"}
 
 
 class ConfigError(Exception):
@@ -57,9 +59,12 @@ class Deviation:
     scenario: str | None = None
     rule: str | None = None
     link: str | None = None
+    versions: str | None = None  # a version range of the target, e.g. ">=1.53"
 
-    def matches(self, target: str, rule: str | None, scenario: str) -> bool:
+    def matches(self, target: str, version: str, rule: str | None, scenario: str) -> bool:
         if self.target != target:
+            return False
+        if self.versions and not SpecifierSet(self.versions).contains(version, prereleases=True):
             return False
         return self.scenario == scenario if self.scenario else self.rule == rule
 
@@ -175,9 +180,10 @@ def _target(path: Path, name: str, value: Any) -> TargetConfig:
         raise ConfigError(path, f"{prefix}.adapter", "missing (e.g. adapter = \"reference\")")
     version = _string(path, f"{prefix}.version", table.get("version", "1.50.0"))
     try:
-        Version(version)
+        if version != "latest":  # an adapter that supports "latest" resolves it to a release
+            Version(version)
     except InvalidVersion:
-        raise ConfigError(path, f"{prefix}.version", f"{version!r} is not a version number") from None
+        raise ConfigError(path, f"{prefix}.version", f"{version!r} is not a version number or 'latest'") from None
     return TargetConfig(
         name=name,
         adapter=_string(path, f"{prefix}.adapter", table["adapter"]),
@@ -201,6 +207,10 @@ def _deviation(path: Path, index: int, value: Any, targets: Mapping[str, TargetC
         raise ConfigError(path, f"{prefix}.category", f"{deviation.category!r} is not one of {', '.join(CATEGORIES)}")
     if bool(deviation.scenario) == bool(deviation.rule):
         raise ConfigError(path, prefix, "name exactly one of scenario or rule")
+    try:
+        SpecifierSet(deviation.versions or "")
+    except InvalidSpecifier:
+        raise ConfigError(path, f"{prefix}.versions", f"{deviation.versions!r} is not a version range") from None
     return deviation
 
 

@@ -7,6 +7,7 @@ each scenario gets a clean view of its target through begin_scenario/end_scenari
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
 from harness.report import write_conformance_report
-from harness.results import ResultLog, ScenarioInfo, example_label
+from harness.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
 
 VERSION_TAG = "streamlit:"
 NEEDS_TAG = "needs:"
@@ -52,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(repeatable; 'all' for every target; default: suite.default_targets)",
     )
     group.addoption("--conformance-config", default=None, metavar="PATH", help="default: <rootdir>/conformance.toml")
+    group.addoption(
+        "--reports-dir", default=None, metavar="DIR", help="where results.json and the reports go (default: reports/)"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,7 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     config.stash[SUITE] = suite
     signal.signal(signal.SIGTERM, interrupt)
-    config.stash[RESULTS] = ResultLog(config.rootpath / "reports" / "results.json")
+    reports = Path(config.getoption("reports_dir") or config.rootpath / "reports")
+    config.stash[RESULTS] = ResultLog(reports / "results.json")
     cucumber_json = config.getoption("cucumber_json_path", None)
     if cucumber_json:  # pytest-bdd writes it at the end of the run but does not create its folder
         Path(cucumber_json).parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +157,7 @@ def not_applicable(item: pytest.Item, target: Any) -> str | None:
 
 
 def declared_deviation(deviations: tuple[Deviation, ...], info: ScenarioInfo) -> Deviation | None:
-    return next((d for d in deviations if d.matches(info.target, info.rule, info.scenario)), None)
+    return next((d for d in deviations if d.matches(info.target, info.target_version, info.rule, info.scenario)), None)
 
 
 def deviation_reason(deviation: Deviation) -> str:
@@ -193,11 +198,31 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if RESULTS in session.config.stash:
         results = session.config.stash[RESULTS]
         results.write()
+        write_deviation_ledger(session.config, results)
         features = {t.feature.filename: t.feature for t in scenario_wrapper_template_registry.values()}
         write_conformance_report(features.values(), results.path, session.config.stash[SUITE].config)
+
+
+def write_deviation_ledger(config: pytest.Config, results: ResultLog) -> None:
+    """reports/deviations.json: every declared deviation and whether it still holds."""
+    known = {(t.rule.name if t.rule else None, t.name) for t in scenario_wrapper_template_registry.values()}
+    records = [result.as_record() for result in results.results.values()]
+    ledger = deviation_ledger(config.stash[SUITE].config.deviations, known, records)
+    config.stash[LEDGER] = ledger
+    (results.path.parent / "deviations.json").write_text(json.dumps(ledger, indent=2) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    stale = [entry for entry in config.stash.get(LEDGER, []) if entry["status"].startswith("stale")]
+    if stale:
+        terminalreporter.section("stale declared deviations (conformance.toml)")
+        for entry in stale:
+            name = entry["scenario"] or f"rule {entry['rule']}"
+            terminalreporter.line(f"{entry['target']}: {name}: {entry['status']}")
 
 
 SUITE = pytest.StashKey[Suite]()
 RESULTS = pytest.StashKey[ResultLog]()
 INFO = pytest.StashKey[ScenarioInfo]()
+LEDGER = pytest.StashKey[list[dict[str, Any]]]()
 FAILED_STEP = pytest.StashKey[str]()

@@ -7,10 +7,15 @@ that is not a plain pass (a skip in setup, a failure in call or teardown), else 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from harness.config import Deviation
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,34 @@ class ResultLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         records = [result.as_record() for result in self.results.values()]
         self.path.write_text(json.dumps(records, indent=2) + "\n")
+
+
+def deviation_ledger(
+    deviations: Iterable[Deviation], known: set[tuple[str | None, str]], records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each declared deviation with what this run made of it; a stale one says why it is stale.
+
+    known holds the (rule, scenario) names of every scenario in features/, run or not.
+    """
+    ledger = []
+    for deviation in deviations:
+        names = {scenario for _, scenario in known} if deviation.scenario else {rule for rule, _ in known}
+        exists = (deviation.scenario or deviation.rule) in names
+        outcomes = Counter(
+            r["outcome"]
+            for r in records
+            if deviation.matches(r["target"], r["target_version"], r["rule"], r["scenario"])
+        )
+        if not exists:
+            status = "stale: names no scenario or rule of features/"
+        elif outcomes["xpassed"]:
+            status = "stale: the scenario now passes"
+        elif outcomes["xfailed"]:
+            status = "holds"
+        else:
+            status = "not run"
+        ledger.append({**asdict(deviation), "status": status, "outcomes": dict(outcomes)})
+    return ledger
 
 
 def example_label(example: dict[str, str] | None) -> str:

@@ -65,13 +65,14 @@ def requirements_for(version: str) -> list[str]:
     """The pip requirements that make this Streamlit version's st.login work.
 
     Authlib is pinned because Authlib 1.6.6+ breaks /auth/login on Streamlit before 1.57, and
-    1.42 predates the Authlib 1.6 API; from 1.57 on the `auth` extra brings what it needs.
+    1.42 predates the Authlib 1.6 API; from 1.57 on the `auth` extra brings Authlib, and httpx
+    is named too because the extra of 1.58 forgets it (/auth/login then answers 500).
     """
     parsed = _parse_version(version)
     if parsed < Version("1.42"):
         raise RuntimeError(f"Streamlit {version} has no st.login/st.logout (they appeared in 1.42.0)")
-    if parsed >= Version("1.57"):
-        return [f"streamlit[auth]=={version}"]
+    if parsed >= Version("1.57"):  # the auth extra of some releases (1.58) lacks httpx, which Authlib needs
+        return [f"streamlit[auth]=={version}", "httpx==0.28.1"]
     authlib = "1.4.1" if parsed < Version("1.43") else "1.6.5"
     return [f"streamlit=={version}", f"Authlib=={authlib}"]
 
@@ -89,9 +90,10 @@ def provision(version: str, cache_root: Path = CACHE_ROOT) -> Path:
     cache_root.mkdir(parents=True, exist_ok=True)
     with (cache_root / f"{version}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not marker.exists():
+        wanted = "\n".join(requirements) + "\n"
+        if not marker.exists() or marker.read_text() != wanted:  # new pins make a new venv
             _install(venv_dir, requirements, version)
-            marker.write_text("\n".join(requirements) + "\n")
+            marker.write_text(wanted)
     return venv_dir / "bin" / "python"
 
 
