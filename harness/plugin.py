@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
@@ -205,7 +206,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def write_deviation_ledger(config: pytest.Config, results: ResultLog) -> None:
     """reports/deviations.json: every declared deviation and whether it still holds."""
-    known = {(t.rule.name if t.rule else None, t.name) for t in scenario_wrapper_template_registry.values()}
+    features = get_features([str(config.rootpath / "features")])  # all of them, run or not
+    known = {(s.rule.name if s.rule else None, s.name) for f in features for s in f.scenarios.values()}
     records = [result.as_record() for result in results.results.values()]
     ledger = deviation_ledger(config.stash[SUITE].config.deviations, known, records)
     config.stash[LEDGER] = ledger
