@@ -54,6 +54,28 @@ Feature: st.login and st.user, the behaviour st.logout depends on
       Then the new tab shows st.user logged in as "Alice Liddell"
 
   @streamlit:>=1.42
+  Rule: st.login accepts only the identity token of the login it started
+    > "state and nonce, which are used for security, are handled automatically and don't need to be
+    > specified."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The identity token must also come from the
+    > configured provider and be meant for this app: its issuer and audience are checked too.)
+
+    Scenario Outline: A login answer that does not belong to the login the app started logs nobody in
+      Given Alice has opened the app without logging in
+      And the identity provider answers logins with <answer>
+      When she tries to log in
+      Then the browser holds no identity cookie
+      When she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
+      Examples:
+        | answer                           |
+        | a state the app did not send     |
+        | an id_token with another nonce   |
+        | an id_token from another issuer  |
+        | an id_token for another audience |
+
+  @streamlit:>=1.42
   Rule: st.user carries the identity token's claims
     > "When authentication is configured in secrets.toml, Streamlit will parse the OpenID Connect
     > (OIDC) identity token and copy the attributes to st.user."

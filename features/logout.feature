@@ -118,12 +118,6 @@ Feature: st.logout
     > update st.user."
     > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
 
-    Scenario: A second tab of the same browser stays logged in
-      Given Alice is logged in
-      And she has opened a second tab
-      When she clicks "Log out" in the first tab
-      Then the second tab shows st.user logged in as "Alice Liddell"
-
     Scenario: The second tab stays logged in after it reruns
       Given Alice is logged in
       And she has opened a second tab
@@ -170,11 +164,6 @@ Feature: st.logout
       When she clicks "Log in"
       Then the tab shows st.user logged in as "Alice Liddell"
       And the identity provider did not ask for her credentials again
-
-    Scenario: A browser without an identity provider session is asked for credentials
-      Given Alice is logged in
-      When Alice logs in in another browser
-      Then the identity provider asked for her credentials again
 
   @streamlit:>=1.53
   Rule: st.logout logs the user out of the identity provider when it publishes an end_session_endpoint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from typing import Any
@@ -11,7 +12,7 @@ import tomli_w
 from pytest_bdd import given, parsers, when
 
 from steps.world import IDENTITY_COOKIE, World
-from targets.interface import AppSpec
+from targets.interface import AppSpec, NavigationError
 
 PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
 TAB_NAMES = {"": None, "the tab": None, "the first tab": "first", "the second tab": "second", "the new tab": "new"}
@@ -79,12 +80,14 @@ def logged_in_on_page(world: World, path: str) -> None:
 
 
 def log_in(world: World, path: str) -> None:
-    """Open the app in a new browser and log in with the default provider, as Alice."""
-    tab = world.open_browser(PERSON).open_tab(path)
-    world.tabs["first"] = tab
+    """Open the app in a new browser and log in with the default provider, as Alice; then the
+    tab shows the page at path (logging in itself always ends on the home page)."""
+    browser = world.open_browser(PERSON)
+    tab = browser.open_tab()
     world.login_started_at = time.time()
     tab.click("Log in")
     assert has_identity_cookie(world, 0), "logging in left no identity cookie in the browser"
+    world.tabs["first"] = browser.open_tab(path) if path else tab
 
 
 @given("Alice is logged in in another browser")
@@ -98,6 +101,27 @@ def logged_in_in_other_browser(world: World) -> None:
 
 def has_identity_cookie(world: World, browser: int) -> bool:
     return any(c.name == IDENTITY_COOKIE for c in world.browsers[browser].cookies())
+
+
+FAULTS = {
+    "a state the app did not send": "state",
+    "an id_token with another nonce": "nonce",
+    "an id_token from another issuer": "issuer",
+    "an id_token for another audience": "audience",
+}
+
+
+@given(parsers.parse("the identity provider answers logins with {answer}"))
+def idp_misbehaves(world: World, answer: str) -> None:
+    world.target.idp.misbehave(FAULTS[answer])
+
+
+@when("she tries to log in")
+def tries_to_log_in(world: World) -> None:
+    """Click "Log in" where the login may fail: how the app shows the failure (its home page, an
+    error page) is not what the scenario checks, so a navigation that ends elsewhere is fine."""
+    with contextlib.suppress(NavigationError):
+        world.tab().click("Log in")
 
 
 @given("she has opened a second tab")

@@ -16,13 +16,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.cookies import get_cookie_header
 
-from targets.interface import Connection, Connector, Cookie, Hop, Person, ScriptRun, SetCookie
+from targets.interface import Connection, Connector, Cookie, Hop, NavigationError, Person, ScriptRun, SetCookie
 
 MAX_HOPS = 20
-
-
-class NavigationError(AssertionError):
-    """A navigation that did not end on an app page; an assertion, since the target misbehaved."""
 
 
 class HttpBrowser:

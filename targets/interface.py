@@ -105,7 +105,8 @@ class IdpEvent:
 
 @runtime_checkable
 class IdpRecord(Protocol):
-    """The IdP's own account of what happened, read by steps to check the IdP side."""
+    """The IdP's own account of what happened, read by steps to check the IdP side; and the one
+    switch a scenario has over it, to make it answer a login wrongly."""
 
     issuer: str
 
@@ -116,8 +117,17 @@ class IdpRecord(Protocol):
         ...
 
     def reset(self) -> None:
-        """Forget all events and sessions, so that each scenario starts with a clean record."""
+        """Forget all events, sessions and faults, so that each scenario starts clean."""
         ...
+
+    def misbehave(self, fault: str) -> None:
+        """Answer logins wrongly until reset: fault is "state" (a state the app did not send),
+        or "nonce", "issuer" or "audience" (an id_token with another one)."""
+        ...
+
+
+class NavigationError(AssertionError):
+    """A navigation that did not end on an app page (an error page, a hang): the target failed."""
 
 
 class Tab(Protocol):
