@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from fixtures import Fixtures
+from targets.interface import AppSpec, NavigationError
+from targets.streamlit import StreamlitTarget
+from targets.streamlit_server import StreamlitServer, provision
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 180  # seconds; the runs below take a few seconds each
@@ -119,3 +125,32 @@ def wait_for(condition: Callable[[], bool], run: subprocess.Popen[bytes], timeou
         assert run.poll() is None, "the run ended before its server started"
         assert time.monotonic() < deadline, "no server started in time"
         time.sleep(0.05)
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    """Another process holds the port the server was given: it fails fast, naming the port."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        server = StreamlitServer(provision("1.50.0"), ROOT / "fixtures" / "apps" / "probe.py", "", port=port)
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match=f"Port {port} is already in use"):
+            server.start()
+    assert time.monotonic() - started < 30
+    assert not processes_mentioning(f"--server.port {port}")
+
+
+def test_an_unreachable_identity_provider_fails_the_login_clearly() -> None:
+    """The provider's metadata URL answers nothing: the login ends on an error, within bounds."""
+    fixtures = Fixtures.default()
+    target = StreamlitTarget(name="x", version="1.50.0", options={}, fixtures=fixtures)
+    try:
+        dead_idp = fixtures.secrets_template("default").replace("${server_metadata_url}", "http://127.0.0.1:9/x")
+        tab = target.serve(AppSpec(), dead_idp).new_browser(fixtures.person("alice")).open_tab()
+        started = time.monotonic()
+        with pytest.raises(NavigationError, match="auth/login"):
+            tab.click("Log in")
+        assert time.monotonic() - started < 30
+    finally:
+        target.close()
