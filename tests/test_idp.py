@@ -343,3 +343,31 @@ def test_a_server_with_a_bad_config_fails_with_its_reason(tmp_path: Path) -> Non
         start_idp_server(path),
     ):
         pass
+
+
+def test_discovery_can_leave_out_the_end_session_endpoint(browser: requests.Session) -> None:
+    metadata = browser.get(f"{ISSUER}/.well-known/openid-configuration?end_session=no").json()
+    assert "end_session_endpoint" not in metadata and metadata["issuer"] == ISSUER
+
+
+@pytest.mark.parametrize(
+    "fault, claim, honest",
+    [("nonce", "nonce", "nonce-1"), ("issuer", "iss", ISSUER), ("audience", "aud", CLIENT)],
+)
+def test_misbehave_issues_an_id_token_with_another_claim(
+    browser: requests.Session, idp: FixtureIdP, fault: str, claim: str, honest: str
+) -> None:
+    idp.misbehave(fault)
+    id_token = exchange(browser, login(browser)).json()["id_token"]
+    claims = jwt.decode(id_token, options={"verify_signature": False})
+    assert claims[claim] != honest
+    idp.reset()
+    id_token = exchange(browser, login(browser)).json()["id_token"]
+    assert jwt.decode(id_token, options={"verify_signature": False})[claim] == honest
+
+
+def test_misbehave_answers_with_a_state_the_client_did_not_send(browser: requests.Session, idp: FixtureIdP) -> None:
+    idp.misbehave("state")
+    assert redirect_params(submit_login(browser, authorize(browser)))["state"] != "state-1"
+    with pytest.raises(ValueError, match="unknown fault 'everything'"):
+        idp.misbehave("everything")
