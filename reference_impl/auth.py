@@ -26,6 +26,7 @@ import requests
 import tomli
 
 IDENTITY_COOKIE = "_streamlit_user"
+TOKENS_COOKIE = "_streamlit_user_tokens"  # from 1.53: the IdP's id_token and access_token
 LOGIN_PATH = "auth/login"
 LOGOUT_PATH = "auth/logout"
 CALLBACK_PATH = "oauth2callback"
@@ -208,56 +209,62 @@ def provider_token_expired(payload: Mapping[str, Any], now: float) -> bool:
     return not isinstance(exp, int | float) or exp <= now
 
 
-# --- the identity cookie -----------------------------------------------------------------------
+# --- the identity cookie, and from 1.53 the tokens cookie -------------------------------------
 
 
 def encode_identity_cookie(identity: Mapping[str, Any], secret: str, now: float) -> str:
+    """The identity cookie's value: a function of its own, so that a mutation sees every one issued."""
+    return encode_signed_cookie(IDENTITY_COOKIE, identity, secret, now)
+
+
+def encode_signed_cookie(name: str, payload: Mapping[str, Any], secret: str, now: float) -> str:
     """base64url(JSON).timestamp.HMAC: signed so it cannot be forged, not encrypted (like Tornado)."""
-    body = base64.urlsafe_b64encode(json.dumps(identity).encode()).decode().rstrip("=")
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     timestamp = str(int(now))
-    return f"{body}.{timestamp}.{cookie_mac(secret, body, timestamp)}"
+    return f"{body}.{timestamp}.{cookie_mac(secret, name, body, timestamp)}"
 
 
-def cookie_mac(secret: str, body: str, timestamp: str) -> str:
+def cookie_mac(secret: str, name: str, body: str, timestamp: str) -> str:
     """HMAC-SHA256 over the cookie's name, body and timestamp (a value can't move to another name)."""
-    message = f"{IDENTITY_COOKIE}|{body}|{timestamp}".encode()
+    message = f"{name}|{body}|{timestamp}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def identity_cookie_header(value: str, now: float) -> str:
-    """The Set-Cookie Tornado sends: expires in 30 days, HttpOnly, Path=/, no SameSite."""
+def cookie_header(name: str, value: str, now: float) -> str:
+    """The Set-Cookie Tornado's set_signed_cookie sends: expires in 30 days, HttpOnly, Path=/, no SameSite."""
     expires = formatdate(now + COOKIE_LIFETIME_SECONDS, usegmt=True)
-    return f"{IDENTITY_COOKIE}={value}; expires={expires}; HttpOnly; Path=/"
+    return f"{name}={value}; expires={expires}; HttpOnly; Path=/"
 
 
-def identity_cookie_deletion_header(now: float) -> str:
+def cookie_deletion_header(name: str, now: float) -> str:
     """Tornado's clear_cookie: an empty value that expired a year ago, same name and path."""
-    return f'{IDENTITY_COOKIE}=""; expires={formatdate(now - 365 * DAY_SECONDS, usegmt=True)}; Path=/'
+    return f'{name}=""; expires={formatdate(now - 365 * DAY_SECONDS, usegmt=True)}; Path=/'
 
 
 def user_info_from_cookie(value: str, origin_header: str | None, secret: str, now: float) -> dict[str, Any]:
     """st.user for a new session: the cookie's claims, or {} if any check fails (silently)."""
-    identity = decode_identity_cookie(value, secret, now)
+    identity = decode_signed_cookie(IDENTITY_COOKIE, value, secret, now)
     if identity is None or not cookie_origin_matches(identity, origin_header):
         return {}
     claims = {key: val for key, val in identity.items() if key not in ("origin", "is_logged_in")}
     return {"is_logged_in": identity.get("is_logged_in", False), **claims}
 
 
-def decode_identity_cookie(value: str, secret: str, now: float) -> dict[str, Any] | None:
+def decode_signed_cookie(name: str, value: str, secret: str, now: float) -> dict[str, Any] | None:
+    """The payload of a cookie this server signed under this name, unless forged or too old."""
     body, _, rest = value.partition(".")
     timestamp, _, mac = rest.partition(".")
-    if not cookie_signature_valid(secret, body, timestamp, mac) or not cookie_fresh(timestamp, now):
+    if not cookie_signature_valid(secret, name, body, timestamp, mac) or not cookie_fresh(timestamp, now):
         return None
     try:
-        identity = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except ValueError:
         return None
-    return identity if isinstance(identity, dict) else None
+    return payload if isinstance(payload, dict) else None
 
 
-def cookie_signature_valid(secret: str, body: str, timestamp: str, mac: str) -> bool:
-    return hmac.compare_digest(cookie_mac(secret, body, timestamp), mac)
+def cookie_signature_valid(secret: str, name: str, body: str, timestamp: str, mac: str) -> bool:
+    return hmac.compare_digest(cookie_mac(secret, name, body, timestamp), mac)
 
 
 def cookie_fresh(timestamp: str, now: float) -> bool:
@@ -312,11 +319,19 @@ def pending_login_expired(pending: PendingLogin, now: float) -> bool:
 # --- the OIDC client ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CompletedLogin:
+    """A login the IdP confirmed: the verified id_token claims, and the tokens as the IdP sent them."""
+
+    claims: dict[str, Any]
+    tokens: dict[str, str]  # id_token and, where sent, access_token: what the tokens cookie keeps
+
+
 class OidcClient:
     """The server-side OpenID Connect client (authorization code flow, client_secret_basic, PKCE).
 
     Like Streamlit, which builds a new Authlib client per request, it reads the discovery
-    document afresh for every login and every callback.
+    document afresh for every login, every callback and (from 1.53) every logout.
     """
 
     def __init__(self, http: requests.Session) -> None:
@@ -343,21 +358,45 @@ class OidcClient:
         }
         if verifier is not None:
             params |= {"code_challenge": s256_challenge(verifier), "code_challenge_method": "S256"}
-        return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
+        return with_query(endpoint, params)
 
     def complete_login(
         self, settings: ProviderSettings, pending: PendingLogin, code: str, now: float
-    ) -> dict[str, Any]:
-        """Exchange the code and return the verified id_token claims, or raise LoginRejected."""
+    ) -> CompletedLogin:
+        """Exchange the code and verify the id_token, or raise LoginRejected."""
         with rejecting_failures():
             metadata = self._get_json(settings.server_metadata_url)
-            id_token = self._exchange_code(metadata["token_endpoint"], settings, pending, code)
+            tokens = self._exchange_code(metadata["token_endpoint"], settings, pending, code)
             jwks = self._get_json(metadata["jwks_uri"])
-            return verify_id_token(id_token, jwks, metadata["issuer"], settings.client_id, pending.nonce, now)
+            claims = verify_id_token(
+                tokens["id_token"], jwks, metadata["issuer"], settings.client_id, pending.nonce, now
+            )
+            return CompletedLogin(claims, tokens)
+
+    def end_session_url(self, settings: ProviderSettings, id_token: str | None) -> str | None:
+        """Where logging out of the IdP too sends the browser (Streamlit 1.53+), or None for a local logout.
+
+        None when the metadata names no end_session_endpoint, cannot be read, or when redirect_uri
+        is not the /oauth2callback that answers the IdP's return: Streamlit logs out locally then.
+        """
+        if not settings.redirect_uri.endswith(f"/{CALLBACK_PATH}"):
+            return None
+        try:
+            endpoint = end_session_endpoint(self._get_json(settings.server_metadata_url))
+        except (requests.RequestException, ValueError, AttributeError):  # unreachable, not JSON, not an object
+            return None
+        if endpoint is None:
+            return None
+        # The IdP returns to redirect_uri, not to the home page: IdPs accept only registered URIs.
+        params = {"client_id": settings.client_id, "post_logout_redirect_uri": settings.redirect_uri}
+        if id_token:
+            params["id_token_hint"] = id_token
+        return with_query(endpoint, params)
 
     def _exchange_code(
         self, token_endpoint: str, settings: ProviderSettings, pending: PendingLogin, code: str
-    ) -> str:
+    ) -> dict[str, str]:
+        """The token response's id_token and, where the IdP sent one, access_token."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": settings.redirect_uri}
         if pending.code_verifier is not None:
             form["code_verifier"] = pending.code_verifier
@@ -369,7 +408,8 @@ class OidcClient:
             timeout=HTTP_TIMEOUT_SECONDS,
         )
         response.raise_for_status()
-        return str(response.json()["id_token"])
+        answer = response.json()
+        return {key: str(answer[key]) for key in ("id_token", "access_token") if key in answer}
 
     def _get_json(self, url: str) -> dict[str, Any]:
         response = self.http.get(url, timeout=HTTP_TIMEOUT_SECONDS)
@@ -384,6 +424,17 @@ def rejecting_failures() -> Iterator[None]:
         yield
     except (requests.RequestException, KeyError, TypeError, ValueError, jwt.PyJWTError) as exc:
         raise LoginRejected(type(exc).__name__) from None
+
+
+def end_session_endpoint(metadata: Mapping[str, Any]) -> str | None:
+    """The IdP's RP-initiated logout endpoint, if its metadata publishes one."""
+    endpoint = metadata.get("end_session_endpoint")
+    return str(endpoint) if endpoint else None
+
+
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """url with params appended to whatever query it already has."""
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
 
 
 def idp_supports_s256(metadata: Mapping[str, Any]) -> bool:

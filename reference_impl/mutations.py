@@ -8,7 +8,8 @@ replacement takes effect at once and is undone as cleanly. A mutation is selecte
 config (`options = { mutation = "NAME" }`, see mutations.toml) and applied only while that
 target's scenarios run; `python -m harness.mutants` checks that the suite catches every one.
 
-Each mutation names the Rule of features/ whose promise it breaks; its docstring says how a real
+Each mutation names the Rule of features/ whose promise it breaks and the Streamlit version of the
+reference it breaks (a Rule holds for a range of versions); its docstring says how a real
 implementation could get that wrong.
 """
 
@@ -20,16 +21,20 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import requests
 
 from . import auth
 from .runtime import AppSession, ScriptRunner, StreamlitAPIException
-from .server import Query, ReferenceServer, Response
+from .server import DEFAULT_VERSION, IDP_LOGOUT_VERSION, ReferenceServer, Request, Response
 
-# The promise no Rule of features/ states yet; the mutations breaking it survive until one does.
 ID_TOKEN_RULE = "st.login accepts only the identity token of the login it started"
+IDP_LOGOUT_RULE = "st.logout logs the user out of the identity provider when it publishes an end_session_endpoint"
+IDP_LOGOUT_ROUTE_RULE = (
+    "st.logout sends the browser through the identity provider's logout, then to the app's home page"
+)
+TOKENS_COOKIE_RULE = "st.logout deletes the tokens cookie along with the identity cookie"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Mutation:
 
     name: str
     rule: str
+    version: str  # the Streamlit version the reference is when this mutation breaks it
     build: Build
 
     @property
@@ -62,11 +68,11 @@ class Mutation:
 MUTATIONS: dict[str, Mutation] = {}
 
 
-def mutation(name: str, rule: str) -> Callable[[Build], Build]:
-    """Register the decorated patch builder as the mutation `name`, breaking `rule`."""
+def mutation(name: str, rule: str, version: str = DEFAULT_VERSION) -> Callable[[Build], Build]:
+    """Register the decorated patch builder as the mutation `name`, breaking `rule` of the reference at `version`."""
 
     def register(build: Build) -> Build:
-        MUTATIONS[name] = Mutation(name, rule, build)
+        MUTATIONS[name] = Mutation(name, rule, version, build)
         return build
 
     return register
@@ -94,23 +100,50 @@ def wrapping(owner: object, attribute: str, wrapper: Callable[..., Any]) -> Patc
     return Patch(owner, attribute, replacement)
 
 
-def logout_endpoint(change: Callable[[ReferenceServer, Query, Response], Response]) -> Patch:
+def logout_endpoint(change: Callable[[ReferenceServer, Request, Response], Response]) -> Patch:
     """/auth/logout answering what `change` makes of the reference's own answer."""
 
-    def answer(original: Callable[..., Response], app: ReferenceServer, query: Query) -> Response:
-        return change(app, query, original(app, query))
+    def answer(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        return change(app, request, original(app, request))
 
     return wrapping(ReferenceServer, "_logout", answer)
 
 
-def redirecting_to(location: Callable[[str, Query], str]) -> Callable[[ReferenceServer, Query, Response], Response]:
-    """A change of a response's Location: location(the reference's location, the query)."""
+def redirecting_to(
+    location: Callable[[str, Request], str],
+) -> Callable[[ReferenceServer, Request, Response], Response]:
+    """A change of a response's Location: location(the reference's location, the request)."""
 
-    def change(_server: ReferenceServer, query: Query, response: Response) -> Response:
+    def change(_server: ReferenceServer, request: Request, response: Response) -> Response:
         status, headers, body = response
-        return status, [(k, location(v, query) if k == "Location" else v) for k, v in headers], body
+        return status, [(k, location(v, request) if k == "Location" else v) for k, v in headers], body
 
     return change
+
+
+def keeping_cookie(name: str) -> Callable[[ReferenceServer, Request, Response], Response]:
+    """A change of a response that drops its Set-Cookie for the cookie `name`: the browser keeps it."""
+
+    def change(_server: ReferenceServer, _request: Request, response: Response) -> Response:
+        status, headers, body = response
+        return status, [(k, v) for k, v in headers if not (k == "Set-Cookie" and v.startswith(f"{name}="))], body
+
+    return change
+
+
+def idp_logout_returning_to(where: Callable[[str], str]) -> list[Patch]:
+    """The IdP's logout told to return to where(redirect_uri) instead of to redirect_uri itself."""
+
+    def returning(original: Callable[..., str | None], *args: Any) -> str | None:
+        url = original(*args)
+        if url is None:
+            return None
+        endpoint, _, query = url.partition("?")
+        params = dict(parse_qsl(query))
+        params["post_logout_redirect_uri"] = where(params["post_logout_redirect_uri"])
+        return f"{endpoint}?{urlencode(params)}"
+
+    return [wrapping(auth.OidcClient, "end_session_url", returning)]
 
 
 def st_logout_then(after: Callable[[ScriptRunner], None]) -> Patch:
@@ -153,11 +186,7 @@ def cookie_kept() -> list[Patch]:
     As when logging out is taken to mean forgetting st.user on the server only.
     """
 
-    def without_set_cookie(_app: ReferenceServer, _query: Query, response: Response) -> Response:
-        status, headers, body = response
-        return status, [(k, v) for k, v in headers if k != "Set-Cookie"], body
-
-    return [logout_endpoint(without_set_cookie)]
+    return [logout_endpoint(keeping_cookie(auth.IDENTITY_COOKIE))]
 
 
 @mutation("cookie-deleted-on-other-path", rule="st.logout deletes the identity cookie")
@@ -168,10 +197,10 @@ def cookie_deleted_on_other_path() -> list[Patch]:
     folder of the logout URL.
     """
 
-    def on_logout_folder(original: Callable[[float], str], now: float) -> str:
-        return original(now).replace("Path=/", "Path=/auth")
+    def on_logout_folder(original: Callable[..., str], *args: Any) -> str:
+        return original(*args).replace("Path=/", "Path=/auth")
 
-    return [wrapping(auth, "identity_cookie_deletion_header", on_logout_folder)]
+    return [wrapping(auth, "cookie_deletion_header", on_logout_folder)]
 
 
 @mutation("logout-redirects-to-current-page", rule="st.logout redirects the browser to the app's home page")
@@ -186,7 +215,7 @@ def logout_redirects_to_current_page() -> list[Patch]:
 
     return [
         st_logout_then(ask_to_return),
-        logout_endpoint(redirecting_to(lambda home, query: query.get("next", home))),
+        logout_endpoint(redirecting_to(lambda home, request: request.query.get("next", home))),
     ]
 
 
@@ -196,7 +225,7 @@ def logout_redirects_to_server_root() -> list[Patch]:
 
     As when the logout handler ignores server.baseUrlPath.
     """
-    return [logout_endpoint(redirecting_to(lambda _home, _query: "/"))]
+    return [logout_endpoint(redirecting_to(lambda _home, _request: "/"))]
 
 
 @mutation("logout-keeps-session", rule="Logging out creates a new session")
@@ -314,6 +343,91 @@ def logout_requires_login() -> list[Patch]:
     return [wrapping(ScriptRunner, "logout", refuse_without_user)]
 
 
+# --- st.logout from 1.53: the identity provider's logout and the tokens cookie ------------------
+
+
+@mutation("logout-skips-idp-logout", rule=IDP_LOGOUT_RULE, version=IDP_LOGOUT_VERSION)
+def logout_skips_idp_logout() -> list[Patch]:
+    """/auth/logout goes straight home: the identity provider's end_session_endpoint is never used.
+
+    As when 1.53's tokens cookie is added but the logout handler stays as it was in 1.52.
+    """
+    return [Patch(auth.OidcClient, "end_session_url", lambda *_args: None)]
+
+
+@mutation("idp-logout-without-id-token-hint", rule=IDP_LOGOUT_RULE, version=IDP_LOGOUT_VERSION)
+def idp_logout_without_id_token_hint() -> list[Patch]:
+    """The end-session request carries no id_token_hint, so the IdP cannot tell whose session to end.
+
+    As when the logout handler does not read the id_token back from the tokens cookie.
+    """
+
+    def without_hint(
+        original: Callable[..., str | None], client: auth.OidcClient, settings: auth.ProviderSettings, _id_token: Any
+    ) -> str | None:
+        return original(client, settings, None)
+
+    return [wrapping(auth.OidcClient, "end_session_url", without_hint)]
+
+
+@mutation("idp-logout-returns-home-directly", rule=IDP_LOGOUT_RULE, version=IDP_LOGOUT_VERSION)
+def idp_logout_returns_home_directly() -> list[Patch]:
+    """The end-session request asks the IdP to return to the app's home page, not to redirect_uri.
+
+    As when "returning to your app's home page" is read as the post_logout_redirect_uri to send
+    (an IdP accepts only the redirect URIs registered for the client).
+    """
+    return idp_logout_returning_to(lambda redirect_uri: redirect_uri.removesuffix(auth.CALLBACK_PATH))
+
+
+@mutation("idp-logout-even-without-end-session", rule=IDP_LOGOUT_RULE, version=IDP_LOGOUT_VERSION)
+def idp_logout_even_without_end_session() -> list[Patch]:
+    """Without an end_session_endpoint in the metadata, /auth/logout guesses <issuer>/logout.
+
+    As when the endpoint is taken to be where many identity providers have it instead of read from
+    the metadata, so a provider without OIDC logout is sent a request it never offered.
+    """
+
+    def guessed(metadata: dict[str, Any]) -> str:
+        return metadata.get("end_session_endpoint") or f"{metadata['issuer']}/logout"
+
+    return [Patch(auth, "end_session_endpoint", guessed)]
+
+
+@mutation("idp-logout-returns-to-server-root", rule=IDP_LOGOUT_ROUTE_RULE, version=IDP_LOGOUT_VERSION)
+def idp_logout_returns_to_server_root() -> list[Patch]:
+    """The IdP is asked to return to /oauth2callback at the server's root, whatever the app's base path.
+
+    As when post_logout_redirect_uri is built from the request's host instead of taken from
+    redirect_uri, losing server.baseUrlPath.
+    """
+    return idp_logout_returning_to(lambda redirect_uri: f"{auth.origin_of(redirect_uri)}/{auth.CALLBACK_PATH}")
+
+
+@mutation("idp-logout-return-rejected", rule=IDP_LOGOUT_ROUTE_RULE, version=IDP_LOGOUT_VERSION)
+def idp_logout_return_rejected() -> list[Patch]:
+    """The IdP's return from its logout, a callback without state, ends on an error page, not at home.
+
+    As when the callback insists on the OAuth state of a login, which a return from logout never has.
+    """
+
+    def requiring_state(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        if "state" not in request.query:
+            return 400, [("Content-Type", "text/plain")], "Missing OAuth state"
+        return original(app, request)
+
+    return [wrapping(ReferenceServer, "_oauth_callback", requiring_state)]
+
+
+@mutation("tokens-cookie-kept", rule=TOKENS_COOKIE_RULE, version=IDP_LOGOUT_VERSION)
+def tokens_cookie_kept() -> list[Patch]:
+    """/auth/logout deletes the identity cookie but keeps the tokens cookie.
+
+    As when the tokens cookie is added to the login but not to the logout's list of cookies to clear.
+    """
+    return [logout_endpoint(keeping_cookie(auth.TOKENS_COOKIE))]
+
+
 # --- the identity cookie ------------------------------------------------------------------------
 
 
@@ -345,7 +459,7 @@ def cookie_not_httponly() -> list[Patch]:
     def readable_by_scripts(original: Callable[..., str], *args: Any) -> str:
         return original(*args).replace("; HttpOnly", "")
 
-    return [wrapping(auth, "identity_cookie_header", readable_by_scripts)]
+    return [wrapping(auth, "cookie_header", readable_by_scripts)]
 
 
 @mutation("tampered-cookie-accepted", rule="The identity cookie is signed with cookie_secret")
@@ -419,7 +533,7 @@ def underscore_provider_accepted() -> list[Patch]:
     return [Patch(auth, "check_provider_name", lambda _provider: None)]
 
 
-# --- the login callback: promises no Rule of features/ states yet (ID_TOKEN_RULE) ----------------
+# --- the login callback ------------------------------------------------------------------------
 
 
 @mutation("state-not-checked", rule=ID_TOKEN_RULE)

@@ -1,21 +1,29 @@
-"""The HTTP endpoints of a Streamlit 1.50 (Tornado) server, and its session connections."""
+"""The HTTP endpoints of a Streamlit (Tornado) server, 1.50 by default, and its session connections.
+
+What changed in later versions is decided in one place, VersionBehaviour, from the version the
+server is asked to be.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+from packaging.version import Version
 from requests.structures import CaseInsensitiveDict
 
 from . import auth
 from .runtime import AppSession
 
 Response = tuple[int, list[tuple[str, str]], str]
-Query = Mapping[str, str]
 
+DEFAULT_VERSION = "1.50.0"  # the version of the st.logout documentation the suite starts from
+IDP_LOGOUT_VERSION = "1.53.0"  # the first release that logs out of the IdP and keeps the tokens cookie
 HEALTH_PATH = "_stcore/health"
 APP_PAGE = '<html><head><title>Streamlit</title></head><body><div id="root"></div></body></html>'
 # Endpoint -> the method answering it, looked up by name for every request, so that a deliberately
@@ -28,13 +36,49 @@ ROUTES = {
 }
 
 
+@dataclass(frozen=True)
+class VersionBehaviour:
+    """The behaviours that depend on the Streamlit version, chosen once from it (of())."""
+
+    tokens_cookie: bool  # the login also keeps the IdP's tokens in a cookie, which logout deletes too
+    idp_logout: bool  # the identity cookie names its provider; logout goes through its end_session_endpoint
+
+    @classmethod
+    def of(cls, version: str) -> VersionBehaviour:
+        """1.53 added both: logging out of the IdP needs the id_token, which the tokens cookie keeps."""
+        since_idp_logout = Version(version) >= Version(IDP_LOGOUT_VERSION)
+        return cls(tokens_cookie=since_idp_logout, idp_logout=since_idp_logout)
+
+    @property
+    def auth_cookies(self) -> tuple[str, ...]:
+        """The cookies a login sets and a logout deletes."""
+        return (auth.IDENTITY_COOKIE, auth.TOKENS_COOKIE) if self.tokens_cookie else (auth.IDENTITY_COOKIE,)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an endpoint reads of a GET request: its query and its cookies."""
+
+    query: Mapping[str, str]
+    cookies: Mapping[str, str]
+
+
 class ReferenceServer:
     """An app served under a base path: HTTP endpoints via handle(), websocket sessions via connect()."""
 
-    def __init__(self, *, app: Path, secrets_toml: str, base_url: str, http: requests.Session) -> None:
+    def __init__(
+        self,
+        *,
+        app: Path,
+        secrets_toml: str,
+        base_url: str,
+        http: requests.Session,
+        version: str = DEFAULT_VERSION,
+    ) -> None:
         self.app = app
         self.secrets = auth.AuthSecrets(secrets_toml)
         self.base_path = base_path_of(base_url)
+        self.behaviour = VersionBehaviour.of(version)
         self.oidc = auth.OidcClient(http)
         self.pending_logins = auth.PendingLogins()
 
@@ -45,8 +89,9 @@ class ReferenceServer:
             return 404, [("Content-Type", "text/plain")], "Not Found"
         if request.method != "GET":
             return 405, [("Content-Type", "text/plain")], "Method Not Allowed"
-        route: Callable[[Query], Response] = getattr(self, ROUTES.get(url.path[len(self.base_path) :], "_app_page"))
-        return route(dict(parse_qsl(url.query)))
+        route: Callable[[Request], Response] = getattr(self, ROUTES.get(url.path[len(self.base_path) :], "_app_page"))
+        cookies = parse_cookie_header(request.headers.get("Cookie", ""))
+        return route(Request(dict(parse_qsl(url.query)), cookies))
 
     def connect(self, page_url: str, headers: dict[str, str]) -> AppSession:
         """Open a new session on page_url; st.user comes from the identity cookie, read here and only here.
@@ -65,16 +110,16 @@ class ReferenceServer:
             app=self.app, secrets=self.secrets, base_path=self.base_path, page_url=page_url, user_info=user_info
         )
 
-    def _health(self, _query: Query) -> Response:
+    def _health(self, _request: Request) -> Response:
         return 200, [("Content-Type", "text/plain")], "ok"
 
-    def _app_page(self, _query: Query) -> Response:
+    def _app_page(self, _request: Request) -> Response:
         return 200, [("Content-Type", "text/html; charset=UTF-8")], APP_PAGE
 
-    def _login(self, query: Query) -> Response:
+    def _login(self, request: Request) -> Response:
         """Check the provider token from st.login, then send the browser to the IdP."""
         provider = auth.decode_provider_token(
-            query.get("provider", ""), self.secrets.cookie_secret, time.time()
+            request.query.get("provider", ""), self.secrets.cookie_secret, time.time()
         )
         if provider is None:
             return self._redirect_home()
@@ -83,10 +128,14 @@ class ReferenceServer:
             location = self.oidc.authorization_url(settings, self.pending_logins, time.time())
         except (auth.StreamlitAuthError, auth.LoginRejected) as exc:
             return 400, [("Content-Type", "text/plain")], str(exc)  # Tornado's send_error(400)
-        return 302, [("Location", location)], ""
+        return redirect(location)
 
-    def _oauth_callback(self, query: Query) -> Response:
-        """Finish the login: on any failure the browser goes home without an identity cookie."""
+    def _oauth_callback(self, request: Request) -> Response:
+        """Finish the login: on any failure the browser goes home without an identity cookie.
+
+        So does the IdP's return from its logout (1.53+), which carries no state.
+        """
+        query = request.query
         origin = self.secrets.redirect_origin
         if origin is None or auth.callback_reports_error(query):
             return self._redirect_home()
@@ -96,23 +145,56 @@ class ReferenceServer:
             return self._redirect_home()
         try:
             settings = self.secrets.provider_settings(pending.provider)
-            claims = self.oidc.complete_login(settings, pending, query.get("code", ""), time.time())
+            login = self.oidc.complete_login(settings, pending, query.get("code", ""), time.time())
         except (auth.StreamlitAuthError, auth.LoginRejected):
             return self._redirect_home()
-        cookie = auth.encode_identity_cookie(
-            {**claims, "origin": origin, "is_logged_in": True}, self.secrets.cookie_secret, time.time()
-        )
-        return self._redirect_home(auth.identity_cookie_header(cookie, time.time()))
+        return self._redirect_home(*self._login_cookies(pending.provider, login, origin))
 
-    def _logout(self, _query: Query) -> Response:
-        """Delete the identity cookie in this browser; nothing is revoked on the server."""
-        return self._redirect_home(auth.identity_cookie_deletion_header(time.time()))
+    def _login_cookies(self, provider: str, login: auth.CompletedLogin, origin: str) -> list[str]:
+        """The Set-Cookie headers of a completed login: the identity cookie, and from 1.53 the tokens cookie."""
+        now = time.time()
+        secret = self.secrets.cookie_secret
+        identity = {**login.claims, "origin": origin, "is_logged_in": True}
+        if self.behaviour.idp_logout:
+            identity["provider"] = provider  # whose end_session_endpoint the logout will look up
+        values = {auth.IDENTITY_COOKIE: auth.encode_identity_cookie(identity, secret, now)}
+        if self.behaviour.tokens_cookie:
+            values[auth.TOKENS_COOKIE] = auth.encode_signed_cookie(auth.TOKENS_COOKIE, login.tokens, secret, now)
+        return [auth.cookie_header(name, value, now) for name, value in values.items()]
 
-    def _redirect_home(self, set_cookie: str | None = None) -> Response:
-        headers = [("Location", self.base_path)]
-        if set_cookie is not None:
-            headers.append(("Set-Cookie", set_cookie))
-        return 302, headers, ""
+    def _logout(self, request: Request) -> Response:
+        """Delete the auth cookies in this browser (nothing is revoked on the server), then go home;
+        from 1.53 by way of the IdP's logout, when its metadata publishes one."""
+        now = time.time()
+        deletions = [auth.cookie_deletion_header(name, now) for name in self.behaviour.auth_cookies]
+        idp_logout = self._idp_logout_url(request.cookies) if self.behaviour.idp_logout else None
+        return redirect(idp_logout or self.base_path, *deletions)
+
+    def _idp_logout_url(self, cookies: Mapping[str, str]) -> str | None:
+        """The end-session URL of the provider the identity cookie names, with the tokens cookie's
+        id_token as hint; None when no valid identity cookie names one (nothing to end at the IdP)."""
+        provider = self._signed_cookie(cookies, auth.IDENTITY_COOKIE).get("provider")
+        if not isinstance(provider, str):
+            return None
+        try:
+            settings = self.secrets.provider_settings(provider)
+        except auth.StreamlitAuthError:
+            return None
+        id_token = self._signed_cookie(cookies, auth.TOKENS_COOKIE).get("id_token")
+        return self.oidc.end_session_url(settings, id_token if isinstance(id_token, str) else None)
+
+    def _signed_cookie(self, cookies: Mapping[str, str], name: str) -> dict[str, Any]:
+        """The payload of the cookie `name` if this server signed it, else {}."""
+        value = cookies.get(name, "")
+        return auth.decode_signed_cookie(name, value, self.secrets.cookie_secret, time.time()) or {}
+
+    def _redirect_home(self, *set_cookies: str) -> Response:
+        return redirect(self.base_path, *set_cookies)
+
+
+def redirect(location: str, *set_cookies: str) -> Response:
+    """A 302 to location, with one Set-Cookie header per cookie."""
+    return 302, [("Location", location), *(("Set-Cookie", cookie) for cookie in set_cookies)], ""
 
 
 def base_path_of(base_url: str) -> str:

@@ -93,7 +93,11 @@ class ReferenceTarget:
             server_metadata_url=f"{IDP_ISSUER}/.well-known/openid-configuration",
         )
         server = ReferenceServer(
-            app=self.fixtures.app(spec.app), secrets_toml=secrets_toml, base_url=base_url, http=requests.Session()
+            app=self.fixtures.app(spec.app),
+            secrets_toml=secrets_toml,
+            base_url=base_url,
+            http=requests.Session(),
+            version=self.version,
         )
         return ReferenceApp(server, base_url)
 

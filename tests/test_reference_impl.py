@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,9 @@ from freezegun import freeze_time
 from jwt.algorithms import RSAAlgorithm
 
 from reference_impl import ReferenceServer
-from reference_impl.auth import AuthSecrets, StreamlitAuthError
+from reference_impl.auth import IDENTITY_COOKIE, TOKENS_COOKIE, AuthSecrets, StreamlitAuthError
 from reference_impl.runtime import AppSession
+from reference_impl.server import VersionBehaviour
 from targets.interface import ScriptRun
 
 APPS = Path(__file__).resolve().parent.parent / "fixtures" / "apps"
@@ -134,11 +135,11 @@ def idp(mock: responses.RequestsMock) -> FakeIdP:
 
 
 def make_server(
-    app: str | Path = "probe", toml: str | None = None, base_url: str = f"{ORIGIN}/"
+    app: str | Path = "probe", toml: str | None = None, base_url: str = f"{ORIGIN}/", version: str = "1.50.0"
 ) -> ReferenceServer:
     path = app if isinstance(app, Path) else APPS / f"{app}.py"
     toml = secrets_toml(base_url) if toml is None else toml
-    return ReferenceServer(app=path, secrets_toml=toml, base_url=base_url, http=requests.Session())
+    return ReferenceServer(app=path, secrets_toml=toml, base_url=base_url, http=requests.Session(), version=version)
 
 
 @pytest.fixture
@@ -149,9 +150,9 @@ def server() -> ReferenceServer:
 # --- driving the server as a browser would ---------------------------------------------------------
 
 
-def get(server: ReferenceServer, path: str, **params: str) -> Response:
+def get(server: ReferenceServer, path: str, cookies: dict[str, str] | None = None, **params: str) -> Response:
     query = f"{'&' if '?' in path else '?'}{urlencode(params)}" if params else ""
-    return server.handle(requests.Request("GET", f"{ORIGIN}{path}{query}").prepare())
+    return server.handle(requests.Request("GET", f"{ORIGIN}{path}{query}", cookies=cookies).prepare())
 
 
 def header(response: Response, name: str) -> str | None:
@@ -201,11 +202,26 @@ def cookie_value(set_cookie: str) -> str:
     return set_cookie.split(";", 1)[0].partition("=")[2]
 
 
-def log_in(server: ReferenceServer, idp: FakeIdP, button: str = "Log in") -> str:
-    """A complete login; returns the identity cookie's value."""
+def cookie_payload(value: str) -> dict[str, Any]:
+    """What a signed cookie holds (signed, not encrypted: anyone can read it)."""
+    body = value.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def login_cookies(
+    server: ReferenceServer, idp: FakeIdP, button: str = "Log in", callback_path: str = "/oauth2callback"
+) -> dict[str, str]:
+    """A complete login; returns the cookies it set, name -> value."""
     code, state = start_login(server, idp, button)
-    [cookie] = set_cookies(callback(server, code=code, state=state))
-    return cookie_value(cookie)
+    response = callback(server, callback_path, code=code, state=state)
+    return {cookie.partition("=")[0]: cookie_value(cookie) for cookie in set_cookies(response)}
+
+
+def log_in(server: ReferenceServer, idp: FakeIdP, button: str = "Log in") -> str:
+    """A complete login at 1.50, which sets the identity cookie only; returns its value."""
+    cookies = login_cookies(server, idp, button)
+    assert list(cookies) == [IDENTITY_COOKIE]
+    return cookies[IDENTITY_COOKIE]
 
 
 def assert_sent_home_without_cookie(response: Response, home: str = "/") -> None:
@@ -420,14 +436,130 @@ def test_the_documented_example_runs_unmodified(idp: FakeIdP) -> None:
     assert run.auth_redirect == "/auth/logout"
 
 
+# --- from 1.53: the tokens cookie and the identity provider's logout ------------------------------
+
+END_SESSION = f"{ISSUER}/logout"
+EXPIRED = "expires=Tue, 02 Jan 2024 12:00:00 GMT; Path=/"  # deleted on 2025-01-01 12:00:00
+
+
+@pytest.mark.parametrize(
+    ("version", "since_1_53"),
+    [("1.42.0", False), ("1.50.0", False), ("1.52.1", False), ("1.53.0", True), ("1.67.0", True)],
+)
+def test_the_1_53_behaviours_are_chosen_from_the_version(version: str, since_1_53: bool) -> None:
+    assert VersionBehaviour.of(version) == VersionBehaviour(tokens_cookie=since_1_53, idp_logout=since_1_53)
+
+
+@pytest.fixture
+def server_1_53() -> ReferenceServer:
+    return make_server(version="1.53.0")
+
+
+def end_session_params(response: Response) -> dict[str, str]:
+    """The query of the end_session_endpoint URL the logout redirected to."""
+    location = str(header(response, "Location"))
+    assert location.startswith(f"{END_SESSION}?"), location
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def test_a_1_53_login_also_sets_the_tokens_cookie_and_records_the_provider(
+    server_1_53: ReferenceServer, idp: FakeIdP
+) -> None:
+    code, state = start_login(server_1_53, idp, "Log in with acme")
+    with freeze_time("2025-01-01 12:00:00"):
+        identity, tokens = set_cookies(callback(server_1_53, code=code, state=state))
+    attributes = "; expires=Fri, 31 Jan 2025 12:00:00 GMT; HttpOnly; Path=/"
+    assert re.fullmatch(rf"{IDENTITY_COOKIE}=[\w.-]+{attributes}", identity)
+    assert re.fullmatch(rf"{TOKENS_COOKIE}=[\w.-]+{attributes}", tokens)
+    assert cookie_payload(cookie_value(identity))["provider"] == "acme"
+    held = cookie_payload(cookie_value(tokens))
+    assert (set(held), held["access_token"]) == ({"id_token", "access_token"}, "at")
+    assert jwt.decode(held["id_token"], options={"verify_signature": False})["sub"] == ALICE["sub"]
+    with freeze_time("2025-01-02 12:00:00"):
+        user = user_at_end(open_tab(server_1_53, cookie_value(identity)).run())
+    assert (user["name"], user["provider"]) == ("Alice Liddell", "acme")
+
+
+def test_a_1_53_logout_deletes_both_cookies_and_goes_through_the_end_session_endpoint(
+    server_1_53: ReferenceServer, idp: FakeIdP
+) -> None:
+    idp.metadata["end_session_endpoint"] = END_SESSION
+    cookies = login_cookies(server_1_53, idp)
+    with freeze_time("2025-01-01 12:00:00"):
+        response = get(server_1_53, "/auth/logout", cookies=cookies)
+    assert set_cookies(response) == [f'{IDENTITY_COOKIE}=""; {EXPIRED}', f'{TOKENS_COOKIE}=""; {EXPIRED}']
+    assert end_session_params(response) == {
+        "client_id": "logoutspec-app",
+        "post_logout_redirect_uri": f"{ORIGIN}/oauth2callback",
+        "id_token_hint": cookie_payload(cookies[TOKENS_COOKIE])["id_token"],
+    }
+    # The identity provider sends the browser back without state: home, and no cookie is set.
+    assert_sent_home_without_cookie(callback(server_1_53))
+
+
+def test_a_1_53_logout_without_the_tokens_cookie_sends_no_id_token_hint(
+    server_1_53: ReferenceServer, idp: FakeIdP
+) -> None:
+    idp.metadata["end_session_endpoint"] = END_SESSION
+    identity = login_cookies(server_1_53, idp)[IDENTITY_COOKIE]
+    params = end_session_params(get(server_1_53, "/auth/logout", cookies={IDENTITY_COOKIE: identity}))
+    assert "id_token_hint" not in params
+
+
+def test_a_1_53_logout_stays_local_when_the_metadata_has_no_end_session_endpoint(
+    server_1_53: ReferenceServer, idp: FakeIdP
+) -> None:
+    cookies = login_cookies(server_1_53, idp)
+    with freeze_time("2025-01-01 12:00:00"):
+        response = get(server_1_53, "/auth/logout", cookies=cookies)
+    assert response == (
+        302,
+        [
+            ("Location", "/"),
+            ("Set-Cookie", f'{IDENTITY_COOKIE}=""; {EXPIRED}'),
+            ("Set-Cookie", f'{TOKENS_COOKIE}=""; {EXPIRED}'),
+        ],
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    "without_genuine_identity",
+    [
+        lambda cookies: {TOKENS_COOKIE: cookies[TOKENS_COOKIE]},
+        lambda cookies: {**cookies, IDENTITY_COOKIE: tamper_payload(cookies[IDENTITY_COOKIE])},
+    ],
+    ids=["no identity cookie", "tampered identity cookie"],
+)
+def test_a_1_53_logout_ends_no_idp_session_without_a_genuine_identity_cookie(
+    server_1_53: ReferenceServer, idp: FakeIdP, without_genuine_identity: Callable[[dict[str, str]], dict[str, str]]
+) -> None:
+    """Only a cookie this server signed names the provider whose session is ended."""
+    idp.metadata["end_session_endpoint"] = END_SESSION
+    cookies = without_genuine_identity(login_cookies(server_1_53, idp))
+    response = get(server_1_53, "/auth/logout", cookies=cookies)
+    assert header(response, "Location") == "/"
+    assert len(set_cookies(response)) == 2
+
+
+def test_a_1_53_logout_under_a_base_path_returns_through_its_own_callback(idp: FakeIdP) -> None:
+    base = f"{ORIGIN}/myapp/"
+    server = make_server(toml=secrets_toml(base), base_url=base, version="1.53.0")
+    idp.metadata["end_session_endpoint"] = END_SESSION
+    cookies = login_cookies(server, idp, callback_path="/myapp/oauth2callback")
+    logout = get(server, "/myapp/auth/logout", cookies=cookies)
+    assert end_session_params(logout)["post_logout_redirect_uri"] == f"{base}oauth2callback"
+    assert_sent_home_without_cookie(callback(server, "/myapp/oauth2callback"), home="/myapp/")
+
+
 # --- security checks: the identity cookie ----------------------------------------------------------
 
 
 def tamper_payload(cookie: str) -> str:
-    body, timestamp, mac = cookie.split(".")
-    identity = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    forged = base64.urlsafe_b64encode(json.dumps({**identity, "name": "Mallory"}).encode()).decode()
-    return f"{forged.rstrip('=')}.{timestamp}.{mac}"
+    _, timestamp, mac = cookie.split(".")
+    forged = {**cookie_payload(cookie), "name": "Mallory"}
+    body = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+    return f"{body.rstrip('=')}.{timestamp}.{mac}"
 
 
 def tamper_signature(cookie: str) -> str:
