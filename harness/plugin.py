@@ -22,6 +22,7 @@ from harness.config import Config, ConfigError, Deviation, TargetConfig, create_
 from harness.report import write_conformance_report
 from harness.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
 
+FEATURES = Path(__file__).resolve().parent.parent / "features"
 VERSION_TAG = "streamlit:"
 NEEDS_TAG = "needs:"
 
@@ -206,7 +207,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def write_deviation_ledger(config: pytest.Config, results: ResultLog) -> None:
     """reports/deviations.json: every declared deviation and whether it still holds."""
-    features = get_features([str(config.rootpath / "features")])  # all of them, run or not
+    features = get_features([str(FEATURES)])  # all of them, run or not
     known = {(s.rule.name if s.rule else None, s.name) for f in features for s in f.scenarios.values()}
     records = [result.as_record() for result in results.results.values()]
     ledger = deviation_ledger(config.stash[SUITE].config.deviations, known, records)

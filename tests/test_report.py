@@ -283,7 +283,7 @@ description = "The reference implementation with a logout that keeps the identit
 
 [[deviations]]
 target = "reference"
-scenario = "A second tab of the same browser stays logged in"
+scenario = "The second tab stays logged in after it reruns"
 category = "harness limit"
 reason = "declared although it holds"
 

@@ -240,7 +240,7 @@ emit(lambda m: setattr(m, "script_finished", ForwardMsg.FINISHED_SUCCESSFULLY))
 def test_companion_pins_follow_the_version() -> None:
     assert requirements_for("1.42.0") == ["streamlit==1.42.0", "Authlib==1.4.1"]
     assert requirements_for("1.50.0") == ["streamlit==1.50.0", "Authlib==1.6.5"]
-    assert requirements_for("1.57.0") == ["streamlit[auth]==1.57.0"]
+    assert requirements_for("1.57.0") == ["streamlit[auth]==1.57.0", "httpx==0.28.1"]
     with pytest.raises(RuntimeError, match=r"1\.41\.0"):
         requirements_for("1.41.0")
 
