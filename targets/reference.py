@@ -21,6 +21,7 @@ import requests
 import responses
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory, _freeze_time
+from packaging.version import InvalidVersion, Version
 
 from fixtures import Fixtures, render_secrets
 from fixtures.idp import FixtureIdP, load_idp_config, mount
@@ -50,6 +51,15 @@ class ReferenceApp:
             mock.add_callback(method, pattern, callback=self.server.handle)
 
 
+def release_number(version: str) -> str:
+    """The reference implements a given release's documented behaviour: "latest" names none."""
+    try:
+        Version(version)
+    except InvalidVersion:
+        raise ValueError(f"version {version!r}: the reference implements a release; name one") from None
+    return version
+
+
 class ReferenceTarget:
     """Adapter "reference": builds ReferenceServers per app and routes requests to them."""
 
@@ -58,7 +68,7 @@ class ReferenceTarget:
     def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
         self.mutation = mutation_option(options)
         self.name = name
-        self.version = version
+        self.version = release_number(version)
         self.fixtures = fixtures
         self.cookie_secret = secrets.token_urlsafe(32)
         self._idp: FixtureIdP | None = None
@@ -86,15 +96,10 @@ class ReferenceTarget:
     def _start_app(self, spec: AppSpec, template: str, port: int) -> ReferenceApp:
         base_path = f"{spec.base_path.strip('/')}/" if spec.base_path else ""
         base_url = f"{APP_HOST}:{port}/{base_path}"
-        secrets_toml = render_secrets(
-            template,
-            redirect_uri=f"{base_url}oauth2callback",
-            cookie_secret=self.cookie_secret,
-            server_metadata_url=f"{IDP_ISSUER}/.well-known/openid-configuration",
-        )
+        filled = render_secrets(template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=IDP_ISSUER)
         server = ReferenceServer(
             app=self.fixtures.app(spec.app),
-            secrets_toml=secrets_toml,
+            secrets_toml=filled,
             base_url=base_url,
             http=requests.Session(),
             version=self.version,

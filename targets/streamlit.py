@@ -93,12 +93,8 @@ class StreamlitTarget:
     def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
         port = reserve_port()
         base_url = base_url_for(port, spec.base_path)
-        secrets_toml = render_secrets(
-            template,
-            redirect_uri=f"{base_url}oauth2callback",
-            cookie_secret=self.cookie_secret,
-            server_metadata_url=f"{self.idp_server.issuer}/.well-known/openid-configuration",
-        )
+        issuer = self.idp_server.issuer
+        secrets_toml = render_secrets(template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=issuer)
         server = StreamlitServer(
             self.python,
             self.fixtures.app(spec.app),

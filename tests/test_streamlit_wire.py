@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from string import Template
 from typing import Any
 from urllib.parse import urljoin
 
@@ -25,6 +24,7 @@ import pytest
 import requests
 from requests.cookies import get_cookie_header
 
+from fixtures import Fixtures, render_secrets
 from fixtures.idp import IdpServer, start_idp_server
 from targets.interface import Element, ScriptRun
 from targets.streamlit_proto import (
@@ -78,10 +78,11 @@ def start_probe_server(python: Path, idp: IdpServer, base_path: str = "") -> Str
     """A probe-app server whose secrets point at the fixture IdP; the port is reserved first
     because redirect_uri has to name it."""
     port = reserve_port()
-    secrets_toml = Template((ROOT / "fixtures" / "secrets" / "default.toml").read_text()).safe_substitute(
-        redirect_uri=urljoin(base_url_for(port, base_path), "oauth2callback"),
+    secrets_toml = render_secrets(
+        Fixtures.default().secrets_template("default"),
+        base_url=base_url_for(port, base_path),
         cookie_secret=secrets.token_hex(16),
-        server_metadata_url=f"{idp.issuer}/.well-known/openid-configuration",
+        issuer=idp.issuer,
     )
     return StreamlitServer(python, PROBE, secrets_toml, port=port, base_path=base_path)
 
