@@ -1,10 +1,11 @@
 """The mutation check: a conformance suite is only as good as the implementations it rejects.
 
-    python -m harness.mutants [--config mutations.toml] [--baseline reference] [--report reports/mutations.json]
+    python -m harness.mutants [--config mutations.toml] [--baseline NAME ...] [--report reports/mutations.json]
 
 It runs the conformance suite once over every target of a config in conformance.toml's format:
-the baseline, an implementation that must pass every scenario that applies to it, and mutants,
-deliberately broken variants of it, each of which must fail at least one scenario. It reports the
+the baselines, implementations that must pass every scenario that applies to them (one per
+version whose rules differ, e.g. the reference as 1.50 and as 1.53), and mutants, deliberately
+broken variants of them, each of which must fail at least one scenario. It reports the
 scenarios that caught each mutant, the mutants that SURVIVED, and the Rules that no mutant's
 failure touches (uncovered), as a table and as JSON. Nothing here knows any implementation: a
 third party measures their own adapter by naming it and their own mutants in a config.
@@ -63,10 +64,10 @@ class Check:
     """What one run says about the suite: the baseline's failures, each mutant, each Rule."""
 
     config: Path
-    baseline: str
+    baselines: list[str]
     baseline_failures: list[Record]
     mutants: list[Mutant]
-    coverage: dict[RuleKey, list[str]]  # every Rule applicable to the baseline -> mutants it caught
+    coverage: dict[RuleKey, list[str]]  # every Rule applicable to a baseline -> mutants it caught
 
     @property
     def survivors(self) -> list[str]:
@@ -81,7 +82,7 @@ class Check:
         """What went wrong, one phrase each; empty when the suite rejects every mutant."""
         problems = []
         if self.baseline_failures:
-            problems.append(f"baseline {self.baseline} failed {len(self.baseline_failures)} scenario(s)")
+            problems.append(f"baselines {', '.join(self.baselines)} failed {len(self.baseline_failures)} scenario(s)")
         if self.survivors:
             problems.append(f"SURVIVED: {', '.join(self.survivors)}")
         if self.uncovered:
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = load_config(args.config)
-        require_target(config, args.baseline)
+        for baseline in args.baseline:
+            require_target(config, baseline)
         records = run_suite(config.path)
     except (ConfigError, SuiteError) as error:
         print(error, file=sys.stderr)
@@ -110,7 +112,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Check that the conformance suite passes a baseline target and fails every mutant target.",
     )
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "mutations.toml", help="default: mutations.toml")
-    parser.add_argument("--baseline", default="reference", help="the target that must pass (default: reference)")
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        help="a target that must pass, repeatable; every other target is a mutant (default: reference)",
+    )
     parser.add_argument(
         "--report",
         type=Path,
@@ -119,6 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.config = args.config.resolve()
+    args.baseline = args.baseline or ["reference"]
     return args
 
 
@@ -154,22 +161,22 @@ def pytest_error(done: subprocess.CompletedProcess[str]) -> str:
     return f"the conformance suite stopped (pytest exit {done.returncode}): {lines[-1] if lines else 'no output'}"
 
 
-def evaluate(config: Config, baseline: str, records: list[Record]) -> Check:
+def evaluate(config: Config, baselines: list[str], records: list[Record]) -> Check:
     by_target: dict[str, list[Record]] = {name: [] for name in config.targets}
     for record in records:
         by_target.setdefault(record["target"], []).append(record)
     mutants = [
         Mutant(name, config.targets[name].description, failed(by_target[name]))
         for name in config.targets
-        if name != baseline
+        if name not in baselines
     ]
-    applicable = [r for r in by_target[baseline] if r["outcome"] != "skipped"]
+    applicable = [r for name in baselines for r in by_target[name] if r["outcome"] != "skipped"]
     coverage: dict[RuleKey, list[str]] = {rule_of(record): [] for record in applicable}
     for mutant in mutants:
         for rule in dict.fromkeys(rule_of(record) for record in mutant.caught_by):
             coverage.setdefault(rule, []).append(mutant.target)
     baseline_failures = [r for r in applicable if r["outcome"] in ("failed", "xpassed")]
-    return Check(config.path, baseline, baseline_failures, mutants, coverage)
+    return Check(config.path, baselines, baseline_failures, mutants, coverage)
 
 
 def failed(records: Iterable[Record]) -> list[Record]:
@@ -187,12 +194,13 @@ def scenario_label(record: Record) -> str:
 
 def render(check: Check) -> str:
     """The human-readable report: baseline, one block per mutant, Rules, verdict."""
-    lines = [f"Mutation check of {check.config} (baseline: {check.baseline})", ""]
+    baselines = ", ".join(check.baselines)
+    lines = [f"Mutation check of {check.config} (baselines: {baselines})", ""]
     if check.baseline_failures:
-        lines.append(f"Baseline {check.baseline} FAILED:")
-        lines += [f"  {scenario_label(r)}: {first_line(r['reason'])}" for r in check.baseline_failures]
+        lines.append(f"Baselines {baselines} FAILED:")
+        lines += [f"  {r['target']}: {scenario_label(r)}: {first_line(r['reason'])}" for r in check.baseline_failures]
     else:
-        lines.append(f"Baseline {check.baseline} passed every applicable scenario.")
+        lines.append(f"Baselines {baselines} passed every applicable scenario.")
     lines += ["", "Mutants:"]
     width = max((len(mutant.target) for mutant in check.mutants), default=0)
     for mutant in check.mutants:
@@ -215,7 +223,7 @@ def write_report(check: Check, path: Path) -> None:
     report = {
         "config": str(check.config),
         "baseline": {
-            "target": check.baseline,
+            "targets": check.baselines,
             "passed": not check.baseline_failures,
             "failures": [scenario_record(r) for r in check.baseline_failures],
         },
