@@ -26,7 +26,8 @@ from harness.report import Report, build_report, write_report
 from targets.streamlit_server import resolve_version
 
 ROOT = Path(__file__).resolve().parent.parent
-SYMBOLS = {"holds": "pass", "deviates": "FAIL", "not applicable": "n/a", "not run": "-"}
+# A rule's verdict for one version, by the outcome that decided it (report.rule_verdict).
+SYMBOLS = {"passed": "pass", "xpassed": "XPASS", "failed": "FAIL", "xfailed": "declared", "skipped": "n/a"}
 
 
 def run_target(config_path: Path, target: str, reports: Path) -> tuple[list[dict], float]:
@@ -48,13 +49,13 @@ def run_target(config_path: Path, target: str, reports: Path) -> tuple[list[dict
 
 
 def print_matrix(report: Report) -> None:
-    """Rules down, versions across: pass, FAIL (a failure or a declared deviation), n/a."""
+    """Rules down, versions across: pass, FAIL, declared (a declared deviation), n/a, - (not run)."""
     width = max(len(rule.name) for feature in report.features for rule in feature.rules)
     width = min(width, 70)
     print(f"{'rule':<{width}} " + " ".join(f"{t.version:>9}" for t in report.targets))
     for feature in report.features:
         for rule in feature.rules:
-            cells = " ".join(f"{SYMBOLS[v.label]:>9}" for v in rule.verdicts)
+            cells = " ".join(f"{SYMBOLS.get(v.kind, '-'):>9}" for v in rule.verdicts)
             print(f"{rule.name[:width]:<{width}} {cells}")
 
 
