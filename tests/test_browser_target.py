@@ -1,0 +1,235 @@
+"""The browser target's own promises, checked directly on Streamlit 1.50.0 in headless Chromium.
+
+A browser context is one browser: its tabs share cookies, another context shares nothing. A
+failure leaves a screenshot and the page's HTML. Chromium and its helpers never outlive the
+target, nor a run that fails or is interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
+
+from fixtures import Fixtures
+from targets.browser import BrowserApp, BrowserTarget, ChromiumBrowser
+from targets.interface import AppSpec
+
+pytestmark = [pytest.mark.streamlit, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parent.parent
+IDENTITY_COOKIE = "_streamlit_user"
+RUN_MARKER = "LOGOUTSPEC_BROWSER_TEST_RUN"  # in the environment of every process a run starts
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[BrowserTarget]:
+    started = BrowserTarget(name="browser", version="1.50.0", options={}, fixtures=Fixtures.default())
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+@pytest.fixture
+def app(target: BrowserTarget) -> Iterator[BrowserApp]:
+    target.begin_scenario()
+    try:
+        yield target.serve(AppSpec())
+    finally:
+        target.end_scenario()
+
+
+def logged_in(app: BrowserApp) -> ChromiumBrowser:
+    """A browser in which Alice clicked "Log in" and signed in at the identity provider."""
+    browser = app.new_browser(Fixtures.default().person("alice"))
+    browser.open_tab().click("Log in")
+    return browser
+
+
+def identity_cookies(browser: ChromiumBrowser) -> list[str]:
+    return [cookie.value for cookie in browser.cookies() if cookie.name == IDENTITY_COOKIE]
+
+
+def shown_user(browser: ChromiumBrowser) -> str:
+    """What a new tab of this browser shows of st.user at the start of its first run."""
+    return next(e.text for e in browser.open_tab().last_run.elements if e.kind == "json")
+
+
+def test_the_tabs_of_a_browser_share_its_cookies(app: BrowserApp) -> None:
+    browser = logged_in(app)
+    assert len(identity_cookies(browser)) == 1
+    assert '"is_logged_in": true' in shown_user(browser)
+
+
+def test_another_browser_shares_no_cookie(app: BrowserApp) -> None:
+    logged_in(app)
+    other = app.new_browser()
+    assert '"is_logged_in": false' in shown_user(other)
+    assert identity_cookies(other) == []
+
+
+def test_the_login_chain_records_every_hop_and_its_set_cookie_headers(app: BrowserApp) -> None:
+    hops = [hop for chain in logged_in(app).navigations for hop in chain]
+    callback = next(hop for hop in hops if "/oauth2callback" in hop.url)
+    assert callback.status == 302 and callback.location is not None
+    assert IDENTITY_COOKIE in [cookie.name for cookie in callback.set_cookies]
+
+
+def test_a_changed_cookie_value_replaces_the_cookie(app: BrowserApp) -> None:
+    browser = logged_in(app)
+    browser.set_cookie_value(IDENTITY_COOKIE, "tampered")
+    assert identity_cookies(browser) == ["tampered"]
+
+
+def test_a_failure_saves_a_screenshot_and_the_html_of_the_last_page(
+    target: BrowserTarget, app: BrowserApp, tmp_path: Path
+) -> None:
+    app.new_browser().open_tab()
+    saved = target.record_failure("st.logout: a/b [example]", tmp_path / "failures")
+    assert [path.name for path in saved] == ["st.logout_ a_b _example_.png", "st.logout_ a_b _example_.html"]
+    assert saved[0].read_bytes().startswith(b"\x89PNG")
+    assert "Log in" in saved[1].read_text()
+
+
+def test_a_scenario_without_a_page_saves_nothing(target: BrowserTarget, tmp_path: Path) -> None:
+    target.begin_scenario()
+    target.end_scenario()
+    assert target.record_failure("nothing", tmp_path) == []
+    assert not tmp_path.joinpath("nothing.png").exists()
+
+
+def test_no_chromium_process_outlives_close() -> None:
+    """A process opens a tab and closes its target, then waits: by then only it may be left."""
+    marker = uuid.uuid4().hex
+    script = subprocess.Popen(
+        [sys.executable, "-c", CLOSE_AND_WAIT],
+        cwd=ROOT,
+        env={**os.environ, RUN_MARKER: marker},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert script.stdout is not None and script.stdin is not None
+        started = script.stdout.readline().split()
+        closed = script.stdout.readline().strip()
+        left = processes_marked(marker)
+        script.stdin.write("\n")
+        script.stdin.flush()
+        script.wait(timeout=30)
+    finally:
+        if script.poll() is None:
+            script.kill()
+        script.communicate()
+    assert any("chrom" in name for name in started), f"opening a tab started no Chromium: {started}"
+    assert closed == "closed"
+    assert set(left) == {script.pid}, f"left after close(): {left}"
+
+
+CLOSE_AND_WAIT = f"""
+import os, sys
+sys.path.insert(0, "tests")
+from test_browser_target import processes_marked
+from fixtures import Fixtures
+from targets.browser import BrowserTarget
+from targets.interface import AppSpec
+target = BrowserTarget(name="browser", version="1.50.0", options={{}}, fixtures=Fixtures.default())
+target.serve(AppSpec()).new_browser().open_tab()
+print(*processes_marked(os.environ["{RUN_MARKER}"]).values(), flush=True)
+target.close()
+print("closed", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_failing_run_leaves_no_process(tmp_path: Path) -> None:
+    private_fixtures(tmp_path, probe='raise RuntimeError("this app is broken")\n')
+    marker = uuid.uuid4().hex
+    run = start_run(tmp_path, marker, "-k", "before_logging_in")
+    try:
+        run.wait(timeout=RUN_TIMEOUT)
+    finally:
+        stop(run)
+    output = (tmp_path / "run.log").read_text()
+    assert run.returncode == 1, output
+    assert "this app is broken" in output
+    assert processes_marked(marker) == {}
+
+
+@pytest.mark.parametrize("ending", ["Ctrl-C", "SIGTERM"])
+def test_an_interrupted_run_leaves_no_process(tmp_path: Path, ending: str) -> None:
+    """Ctrl-C reaches the whole process group (Playwright's driver and Chromium too); SIGTERM
+    reaches pytest alone."""
+    private_fixtures(tmp_path)
+    marker = uuid.uuid4().hex
+    run = start_run(tmp_path, marker)
+    try:
+        wait_for(lambda: any("chrom" in name for name in processes_marked(marker).values()), run)
+        if ending == "Ctrl-C":
+            os.killpg(run.pid, signal.SIGINT)
+        else:
+            run.send_signal(signal.SIGTERM)
+        run.wait(timeout=60)
+    finally:
+        stop(run)
+    assert run.returncode != 0, (tmp_path / "run.log").read_text()
+    assert processes_marked(marker) == {}
+
+
+def start_run(tmp_path: Path, marker: str, *args: str) -> subprocess.Popen[bytes]:
+    """The suite on the browser target and the private fixtures, in a process group of its own;
+    every process it starts (servers, IdP, Playwright's driver, Chromium and its helpers)
+    inherits the marker in its environment, to be looked for once the run has ended."""
+    config = write_config(tmp_path, 'adapter = "browser"')
+    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
+    command += [str(config), "--reports-dir", str(tmp_path / "reports"), *args]
+    with (tmp_path / "run.log").open("wb") as log:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, RUN_MARKER: marker},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(run: subprocess.Popen[bytes]) -> None:
+    if run.poll() is None:
+        run.kill()
+        run.wait()
+
+
+def process_names() -> dict[int, str]:
+    """PID -> command name of every live process, zombies left out."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat and stat.rpartition(")")[2].split()[0] != "Z":
+            found[int(entry.name)] = stat[stat.index("(") + 1 : stat.rindex(")")]
+    return found
+
+
+def processes_marked(marker: str) -> dict[int, str]:
+    """PID -> command name of the live processes whose environment carries the run's marker."""
+    needle = f"{RUN_MARKER}={marker}".encode()
+    marked = {}
+    for pid, name in process_names().items():
+        try:
+            environment = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environment.split(b"\0"):
+            marked[pid] = name
+    return marked
