@@ -21,6 +21,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from harness.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
 from harness.report import write_conformance_report
 from harness.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
+from targets.interface import RecordsFailures
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"
 VERSION_TAG = "streamlit:"
@@ -187,8 +188,20 @@ def target(suite: Suite, target_name: str) -> Iterator[Any]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     if INFO in item.stash:
-        item.config.stash[RESULTS].record(item.stash[INFO], report, item.stash.get(FAILED_STEP, ""))
+        results = item.config.stash[RESULTS]
+        results.record(item.stash[INFO], report, item.stash.get(FAILED_STEP, ""))
+        if report.when == "call" and report.failed:
+            record_failure(item.config.stash[SUITE], item.stash[INFO], results.path.parent / "failures")
     return report
+
+
+def record_failure(suite: Suite, info: ScenarioInfo, directory: Path) -> None:
+    """Let a target that can show what a person saw (a screenshot, the page) keep it, named after
+    the scenario; the call phase ends before the scenario's browsers close, so the page is there."""
+    target = suite.targets[info.target]
+    if isinstance(target, RecordsFailures):
+        example = f" [{info.example}]" if info.example else ""
+        target.record_failure(f"{info.target} - {info.scenario}{example}", directory)
 
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any) -> None:

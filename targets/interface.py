@@ -13,6 +13,7 @@ chain of Hops. What the identity provider saw is read from its record (IdpRecord
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 # Capabilities a target may lack; a scenario tagged @needs:NAME is "not applicable" without it.
@@ -229,6 +230,15 @@ class Target(Protocol):
 
     def close(self) -> None:
         """Stop everything the target started."""
+        ...
+
+
+@runtime_checkable
+class RecordsFailures(Protocol):
+    """Optional for a Target: keep what a person saw when a scenario failed (browser targets)."""
+
+    def record_failure(self, name: str, directory: Path) -> list[Path]:
+        """Save <directory>/<name>.png and .html (or nothing) and return the files written."""
         ...
 
 

@@ -162,6 +162,9 @@ def test_a_failing_run_leaves_no_process(tmp_path: Path) -> None:
     assert run.returncode == 1, output
     assert "this app is broken" in output
     assert processes_marked(marker) == {}
+    saved = sorted(path.name for path in (tmp_path / "reports" / "failures").iterdir())
+    stem = "x - Before logging in, st.user is _is_logged_in_ false_"
+    assert saved == [f"{stem}.html", f"{stem}.png"], saved  # named after the failing scenario
 
 
 @pytest.mark.parametrize("ending", ["Ctrl-C", "SIGTERM"])
