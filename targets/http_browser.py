@@ -72,7 +72,7 @@ class HttpBrowser:
         self.navigations.append(hops)
         method, data = "GET", None
         for _ in range(MAX_HOPS):
-            response = self.http.request(method, url, data=data, allow_redirects=False, timeout=30)
+            response = self.request(method, url, data)
             hops.append(hop_of(method, url, response))
             if response.is_redirect:
                 url, method, data = urljoin(url, response.headers["Location"]), "GET", None
@@ -83,6 +83,13 @@ class HttpBrowser:
                 return url
             url, method, data = self.fill_login_form(url, login_form)
         raise NavigationError(f"more than {MAX_HOPS} hops from {hops[0].url}: {[h.url for h in hops]}")
+
+    def request(self, method: str, url: str, data: dict[str, str] | None) -> requests.Response:
+        """One hop; a server that is gone is the target's failure, said with the URL."""
+        try:
+            return self.http.request(method, url, data=data, allow_redirects=False, timeout=30)
+        except requests.ConnectionError as error:
+            raise NavigationError(f"cannot reach {url}: {error}") from None
 
     def fill_login_form(self, url: str, form: LoginForm) -> tuple[str, str, dict[str, str]]:
         """What the person does at the identity provider's login page: type name and password."""

@@ -154,3 +154,30 @@ def test_an_unreachable_identity_provider_fails_the_login_clearly() -> None:
         assert time.monotonic() - started < 30
     finally:
         target.close()
+
+
+def test_a_server_that_dies_mid_run_is_a_clear_error() -> None:
+    """The server is killed between two page loads: the next one fails at once, naming the URL."""
+    fixtures = Fixtures.default()
+    target = StreamlitTarget(name="x", version="1.50.0", options={}, fixtures=fixtures)
+    try:
+        app = target.serve(AppSpec())
+        browser = app.new_browser(fixtures.person("alice"))
+        browser.open_tab()
+        os.kill(app.server.pid, signal.SIGKILL)
+        started = time.monotonic()
+        with pytest.raises(NavigationError, match=f"cannot reach {app.base_url}"):
+            browser.open_tab()
+        assert time.monotonic() - started < 10
+    finally:
+        target.close()
+
+
+def test_a_missing_app_file_fails_its_scenarios_naming_the_file(tmp_path: Path) -> None:
+    fixtures = private_fixtures(tmp_path)
+    (fixtures / "apps" / "example.py").unlink()
+    result = run_suite(write_config(tmp_path, 'adapter = "streamlit"'), "-k", "greeting")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert f"{fixtures / 'apps' / 'example.py'}: no such app" in output
+    assert not processes_mentioning(str(tmp_path))
