@@ -81,9 +81,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", action="append", default=[], help="default: reference and streamlit")
+    parser.add_argument("--target", action="append", default=[], help="default: reference, streamlit and browser")
     args = parser.parse_args(argv)
-    rows = [summarize(target, run_target(target)) for target in args.target or ["reference", "streamlit"]]
+    rows = [summarize(target, run_target(target)) for target in args.target or ["reference", "streamlit", "browser"]]
     print_table(rows)
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "bench.json").write_text(json.dumps({"goals": GOALS, "targets": rows}, indent=2) + "\n")
