@@ -24,11 +24,12 @@ from packaging.specifiers import SpecifierSet
 from pytest_bdd.feature import get_features
 
 from harness.config import ConfigError, load_config
+from harness.report import parse_quote
 from targets.streamlit_server import provision, resolve_version
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTED = re.compile(r'"([^"]+)"')
-SOURCE = re.compile(r"\((st\.\w+), docs (\d+(?:\.\d+)*)")
+SOURCE = re.compile(r"(st\.\w+), docs (\d+(?:\.\d+)*)")  # the note's opening: "st.logout, docs 1.50.0; ..."
 VERSION_TAG = "streamlit:"
 READ_DOCSTRINGS = """
 import json, streamlit as st
@@ -86,12 +87,13 @@ def rule_quotes(features_dir: Path) -> list[Quote]:
 
 
 def quote_of(feature: str, rule: str, description: str, tags: set[str]) -> Quote | None:
-    quoted = " ".join(line.strip().removeprefix(">").strip() for line in description.splitlines() if ">" in line)
-    source = SOURCE.search(quoted)
-    if source is None:
+    """The quoted sentences of a Rule (read as the report reads them) and the source its note names."""
+    parsed = parse_quote(description)
+    source = SOURCE.match(parsed.note)
+    if source is None or not parsed.sentences:
         return None
     fragments = tuple(
-        normalize(part) for text in QUOTED.findall(quoted[: source.start()]) for part in text.split("[...]")
+        normalize(part) for text in QUOTED.findall(" ".join(parsed.sentences)) for part in text.split("[...]")
     )
     versions = next((t.removeprefix(VERSION_TAG) for t in tags if t.startswith(VERSION_TAG)), "")
     return Quote(feature, rule, versions, source.group(1), source.group(2), tuple(f for f in fragments if f))
