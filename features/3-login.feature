@@ -58,7 +58,10 @@ Feature: st.login and st.user, the behaviour st.logout depends on
     > "state and nonce, which are used for security, are handled automatically and don't need to be
     > specified."
     > (st.login, docs 1.50.0; Streamlit 1.42 and later. The identity token must also come from the
-    > configured provider and be meant for this app: its issuer and audience are checked too.)
+    > configured provider and be meant for this app: its issuer and audience are checked too. And
+    > the state must come back to the browser that started the login: a link back to the app taken
+    > from someone else's login must not log anybody in as them, the "login CSRF" that state exists
+    > to prevent.)
 
     Scenario Outline: A login answer that does not belong to the login the app started logs nobody in
       Given Alice has opened the app without logging in
@@ -74,6 +77,13 @@ Feature: st.login and st.user, the behaviour st.logout depends on
         | an id_token with another nonce   |
         | an id_token from another issuer  |
         | an id_token for another audience |
+
+    Scenario: A login started in another browser does not log her in
+      Given Alice has opened the app without logging in
+      And Bob has started a login in his own browser and kept the link back to the app
+      When Alice opens Bob's link
+      Then the tab shows st.user {"is_logged_in": false}
+      And the browser holds no identity cookie
 
   @streamlit:>=1.42
   Rule: st.user carries the identity token's claims

@@ -30,6 +30,7 @@ TOKENS_COOKIE = "_streamlit_user_tokens"  # from 1.53: the IdP's id_token and ac
 LOGIN_PATH = "auth/login"
 LOGOUT_PATH = "auth/logout"
 CALLBACK_PATH = "oauth2callback"
+LOGIN_STATE_COOKIE = "_streamlit_login_state"
 
 DAY_SECONDS = 86400
 PROVIDER_TOKEN_SECONDS = 2 * 60
@@ -314,6 +315,19 @@ class PendingLogins:
 
 def pending_login_expired(pending: PendingLogin, now: float) -> bool:
     return now - pending.created_at > PENDING_LOGIN_SECONDS
+
+
+def login_state_cookie_header(state: str) -> str:
+    """Binds a login to the browser that started it: the callback must bring this state back in
+    the browser's own cookie, not only in its URL, or a callback URL taken from another browser's
+    login would log this browser in (login CSRF). A session cookie: it lives for one login."""
+    return f"{LOGIN_STATE_COOKIE}={state}; HttpOnly; Path=/; SameSite=Lax"
+
+
+def state_belongs_to_browser(state: str | None, cookies: Mapping[str, str]) -> bool:
+    """Whether the callback's state is the one this browser's login started."""
+    started = cookies.get(LOGIN_STATE_COOKIE)
+    return bool(state and started) and hmac.compare_digest(str(state), str(started))
 
 
 # --- the OIDC client ---------------------------------------------------------------------------

@@ -538,7 +538,7 @@ def underscore_provider_accepted() -> list[Patch]:
 
 @mutation("state-not-checked", rule=ID_TOKEN_RULE)
 def state_not_checked() -> list[Patch]:
-    """The callback's OAuth state is not checked: it completes the latest pending login.
+    """The callback's OAuth state is not checked at all: it completes the latest pending login.
 
     As when the server keeps "the" pending login instead of one per state.
     """
@@ -548,7 +548,17 @@ def state_not_checked() -> list[Patch]:
     ) -> auth.PendingLogin | None:
         return original(logins, next(reversed(logins.by_state), None), now)
 
-    return [wrapping(auth.PendingLogins, "claim", latest_login)]
+    return [wrapping(auth.PendingLogins, "claim", latest_login), *state_not_bound_to_browser()]
+
+
+@mutation("state-not-bound-to-browser", rule=ID_TOKEN_RULE)
+def state_not_bound_to_browser() -> list[Patch]:
+    """A callback URL taken from another browser's login logs this browser in (login CSRF).
+
+    The state is looked up server-wide, not compared with the one in the browser's own cookie,
+    as Streamlit 1.42 to 1.57 do, keeping OAuth state in a process-wide cache.
+    """
+    return [Patch(auth, "state_belongs_to_browser", lambda *_args: True)]
 
 
 @mutation("nonce-not-checked", rule=ID_TOKEN_RULE)

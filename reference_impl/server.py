@@ -128,7 +128,8 @@ class ReferenceServer:
             location = self.oidc.authorization_url(settings, self.pending_logins, time.time())
         except (auth.StreamlitAuthError, auth.LoginRejected) as exc:
             return 400, [("Content-Type", "text/plain")], str(exc)  # Tornado's send_error(400)
-        return redirect(location)
+        state = dict(parse_qsl(urlsplit(location).query))["state"]
+        return redirect(location, auth.login_state_cookie_header(state))
 
     def _oauth_callback(self, request: Request) -> Response:
         """Finish the login: on any failure the browser goes home without an identity cookie.
@@ -140,6 +141,8 @@ class ReferenceServer:
         if origin is None or auth.callback_reports_error(query):
             return self._redirect_home()
         # The state is claimed only after the error check: an error= callback leaves it usable.
+        if not auth.state_belongs_to_browser(query.get("state"), request.cookies):
+            return self._redirect_home()
         pending = self.pending_logins.claim(query.get("state"), time.time())
         if pending is None:
             return self._redirect_home()

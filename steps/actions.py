@@ -15,6 +15,7 @@ from steps.world import IDENTITY_COOKIE, World
 from targets.interface import AppSpec, NavigationError
 
 PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
+CALLBACK_PATH = "oauth2callback"  # where the IdP sends the browser back (redirect_uri)
 TAB_NAMES = {"": None, "the tab": None, "the first tab": "first", "the second tab": "second", "the new tab": "new"}
 
 
@@ -122,6 +123,18 @@ def tries_to_log_in(world: World) -> None:
     error page) is not what the scenario checks, so a navigation that ends elsewhere is fine."""
     with contextlib.suppress(NavigationError):
         world.tab().click("Log in")
+
+
+@given("Bob has started a login in his own browser and kept the link back to the app")
+def bob_keeps_his_callback(world: World) -> None:
+    """What an attacker does: log in as himself, but stop before his browser returns to the app."""
+    tab = world.open_browser("bob").open_tab()
+    world.kept_link = tab.click_and_stop_before("Log in", CALLBACK_PATH)
+
+
+@when("Alice opens Bob's link")
+def alice_opens_bobs_link(world: World) -> None:
+    world.tabs["first"] = world.browsers[0].open_tab(world.kept_link)
 
 
 @given("she has opened a second tab")

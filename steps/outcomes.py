@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from pytest_bdd import given, parsers, then
 
-from steps.actions import TAB_NAMES
+from steps.actions import CALLBACK_PATH, TAB_NAMES
 from steps.world import COOKIES, IDENTITY_COOKIE, LOGOUT_PATH, World, describe, logout_run, set_cookies_named, user_at
 from targets.http_browser import deletes_cookie
 from targets.interface import Hop
@@ -153,7 +153,7 @@ def end_session_parameters(world: World, client_id: str) -> None:
     params = next(e.params for e in world.target.idp.events() if e.kind == "end_session")
     assert params.get("client_id") == client_id, f"client_id was {params.get('client_id')!r}"
     assert params.get("id_token_hint"), f"no id_token_hint: {params}"
-    redirect_uri = f"{world.app.base_url}oauth2callback"
+    redirect_uri = f"{world.app.base_url}{CALLBACK_PATH}"
     assert params.get("post_logout_redirect_uri") == redirect_uri, f"post_logout_redirect_uri: {params}"
 
 

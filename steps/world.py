@@ -29,6 +29,7 @@ class World:
     current: str = "first"
     session_before: str = ""
     login_started_at: float = 0.0
+    kept_link: str = ""
     _app: App | None = None
 
     @property

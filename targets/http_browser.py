@@ -66,12 +66,15 @@ class HttpBrowser:
             tab.close()
         self.http.close()
 
-    def navigate(self, url: str) -> str:
-        """Follow a navigation to its end and return the final URL; records its hops."""
+    def navigate(self, url: str, stop_before: str | None = None) -> str:
+        """Follow a navigation to its end and return the final URL; records its hops. With
+        stop_before, return the first URL whose path ends with it, without requesting it."""
         hops: list[Hop] = []
         self.navigations.append(hops)
         method, data = "GET", None
         for _ in range(MAX_HOPS):
+            if stop_before and urlsplit(url).path.endswith(stop_before):
+                return url
             response = self.request(method, url, data)
             hops.append(hop_of(method, url, response))
             if response.is_redirect:
@@ -138,11 +141,24 @@ class HttpTab:
         self.run(None)
 
     def click(self, label: str) -> None:
+        self.run(self.button(label))
+
+    def button(self, label: str) -> str:
+        """The widget id of the button with this label on the page."""
         buttons = [e for e in self.last_run.elements if e.kind == "button" and e.text == label]
         if not buttons:
             shown = [e.text for e in self.last_run.elements if e.kind == "button"]
             raise AssertionError(f"no button {label!r} on the page; buttons shown: {shown}")
-        self.run(buttons[0].widget_id)
+        return buttons[0].widget_id
+
+    def click_and_stop_before(self, label: str, path: str) -> str:
+        run = self.run_script(self.button(label))
+        if not run.auth_redirect:
+            raise NavigationError(f"clicking {label!r} asked the browser to go nowhere")
+        stopped = self.browser.navigate(urljoin(self.url, run.auth_redirect), stop_before=path)
+        if not urlsplit(stopped).path.endswith(path):
+            raise NavigationError(f"clicking {label!r} never led to a URL ending in {path!r}: it ended on {stopped}")
+        return stopped
 
     def rerun(self) -> None:
         self.run(None)
@@ -152,11 +168,15 @@ class HttpTab:
 
     def run(self, trigger: str | None) -> None:
         """One script run; an auth redirect it asks for is followed as the browser would."""
-        assert self.connection is not None
-        run = self.connection.run(trigger)
-        self.runs.append(run)
+        run = self.run_script(trigger)
         if run.auth_redirect:
             self.load(urljoin(self.url, run.auth_redirect))
+
+    def run_script(self, trigger: str | None) -> ScriptRun:
+        assert self.connection is not None, "the tab shows no app page"
+        run = self.connection.run(trigger)
+        self.runs.append(run)
+        return run
 
     def close(self) -> None:
         if self.connection is not None:

@@ -154,6 +154,13 @@ class Tab(Protocol):
         """Click the button with this label, and follow any navigation it causes."""
         ...
 
+    def click_and_stop_before(self, label: str, path: str) -> str:
+        """Click the button with this label and follow the navigation it causes, filling in the
+        IdP's login form as usual, until the browser is about to request a URL whose path ends
+        with `path`; return that URL without requesting it. The tab is left where it stopped.
+        (What an attacker does with their own login: keep the callback URL for someone else.)"""
+        ...
+
     def rerun(self) -> None: ...
 
     def reload(self) -> None:

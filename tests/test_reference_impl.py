@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from freezegun import freeze_time
 from jwt.algorithms import RSAAlgorithm
 
-from reference_impl import ReferenceServer
+from reference_impl import ReferenceServer, auth
 from reference_impl.auth import IDENTITY_COOKIE, TOKENS_COOKIE, AuthSecrets, StreamlitAuthError
 from reference_impl.runtime import AppSession
 from reference_impl.server import VersionBehaviour
@@ -194,8 +194,13 @@ def start_login(server: ReferenceServer, idp: FakeIdP, button: str = "Log in") -
     return idp.authorize(str(header(response, "Location")))
 
 
-def callback(server: ReferenceServer, path: str = "/oauth2callback", **params: str) -> Response:
-    return get(server, path, **params)
+def callback(
+    server: ReferenceServer, path: str = "/oauth2callback", browser_state: str | None = None, **params: str
+) -> Response:
+    """The IdP's return to the app, in the browser that started the login: it carries the login's
+    state cookie (browser_state, by default the state in the URL)."""
+    state = browser_state if browser_state is not None else params.get("state")
+    return get(server, path, cookies={auth.LOGIN_STATE_COOKIE: state} if state else None, **params)
 
 
 def cookie_value(set_cookie: str) -> str:
@@ -744,3 +749,10 @@ def test_st_login_shows_a_validation_error_as_the_runs_exception() -> None:
         f"{MISSING} for the default authentication provider are missing the following keys: "
         f"['server_metadata_url']. {CHECK}",
     )
+
+
+def test_a_callback_in_another_browser_logs_nobody_in(server: ReferenceServer, idp: FakeIdP) -> None:
+    """Login CSRF: the state in the URL must be the one in this browser's own cookie."""
+    code, state = start_login(server, idp)
+    assert set_cookies(callback(server, code=code, state=state, browser_state="")) == []
+    assert set_cookies(callback(server, code=code, state=state, browser_state="another-login")) == []
