@@ -24,11 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser as PlaywrightBrowser
 from playwright.sync_api import BrowserContext, Page, Playwright, Request, Response, Route, WebSocket, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from fixtures import Fixtures
 from targets.http_browser import origin_of, parse_set_cookie
@@ -287,18 +288,36 @@ class ChromiumTab:
     def click(self, label: str) -> None:
         """Click the real button, wait for the run it triggers and, when that run redirects (st.login,
         st.logout), for the page the frontend navigates to and the first run there."""
-        shown = [e.text for e in self.last_run.elements if e.kind == "button"]
-        if label not in shown:
-            raise AssertionError(f"no button {label!r} on the page; buttons shown: {shown}")
         self._begin_action()
-        runs, sockets, landings = len(self.sessions.finished), len(self.sessions.sockets), len(self._landings)
-        with self.auth_gate.holding():
-            # no_wait_after: the navigation the run asks for is held until the run has finished
-            self.page.get_by_role("button", name=label, exact=True).click(no_wait_after=True)
-            self._await_run(runs)
-        if self.sessions.finished[runs].run.auth_redirect:
+        sockets, landings = len(self.sessions.sockets), len(self._landings)
+        if self._click_and_run(label).auth_redirect:
             self._follow_auth_redirect(landings)
             self._await_new_session(sockets)
+
+    def click_and_stop_before(self, label: str, path: str) -> str:
+        """Click the real button and follow the navigation its run asks for, signing in at the
+        identity provider's form as click does, until the browser is about to request a URL whose
+        path ends with `path`: that request is stopped before it leaves the browser, and its URL
+        returned. The tab stays on the page it showed then (the IdP's form, or the app's page when
+        the IdP asked for no credentials)."""
+        self._begin_action()
+        with NavigationStop(self.page, path) as stop:
+
+            def click_and_run() -> None:
+                if not self._click_and_run(label).auth_redirect:
+                    raise NavigationError(f"clicking {label!r} asked the browser to go nowhere")
+
+            landed = self._navigate(click_and_run, stop)
+            if landed and not self._on_app_page():
+                landed = self._navigate(self._sign_in, stop)
+            if landed:
+                landing = self._landings[-1]
+                raise NavigationError(
+                    f"clicking {label!r} never led to a URL ending in {path!r}: "
+                    f"the navigation ended on {landing.url} with {landing.status}"
+                )
+            assert stop.url is not None, "a navigation that did not land was stopped"
+            return stop.url
 
     def rerun(self) -> None:
         """Press "r", Streamlit's rerun key: the same session runs the script again."""
@@ -321,6 +340,44 @@ class ChromiumTab:
     def _begin_action(self) -> None:
         self.browser.scenario.active_page = self.page
         self._deadline = time.monotonic() + TIMEOUT
+
+    def _click_and_run(self, label: str) -> ScriptRun:
+        """Click the real button and wait for the run it triggers; the navigation the run asks for
+        (st.login, st.logout) is held until the run has finished, then let go."""
+        shown = [e.text for e in self.last_run.elements if e.kind == "button"]
+        if label not in shown:
+            raise AssertionError(f"no button {label!r} on the page; buttons shown: {shown}")
+        runs = len(self.sessions.finished)
+        with self.auth_gate.holding():
+            # no_wait_after: the navigation the run asks for is held until the run has finished
+            self.page.get_by_role("button", name=label, exact=True).click(no_wait_after=True)
+            self._await_run(runs)
+        return self.sessions.finished[runs].run
+
+    def _navigate(self, act: Callable[[], None], stop: NavigationStop) -> bool:
+        """Do act, and wait under the action's deadline for the navigation of the page it causes:
+        True once that navigation has landed (its final response is in self._landings), False when
+        stop stopped it. A navigation that fails otherwise is the target's failure.
+
+        Playwright's wait for a navigation is the one wait that ends either way: it returns when a
+        document commits and fails when the navigation is aborted, as a stopped request aborts it."""
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"{self.page.url}: no time left for a navigation in {TIMEOUT} s")
+        acted = False
+        try:
+            with self.page.expect_navigation(wait_until="commit", timeout=remaining * 1000):
+                act()
+                acted = True
+        except PlaywrightTimeoutError:
+            raise
+        except PlaywrightError as error:
+            if not acted:
+                raise
+            if stop.url is not None:
+                return False
+            raise NavigationError(f"the navigation from {self.page.url} failed: {error.message}") from None
+        return True
 
     def _follow_auth_redirect(self, landings: int) -> None:
         """The frontend sends the page to the redirect URL by itself; where the navigation lands
@@ -420,6 +477,46 @@ class AuthNavigationGate:
             route.continue_()
         else:
             self._held.append(route)
+
+
+class NavigationStop:
+    """Stops a page's request for a URL whose path ends with `path` before it leaves the browser,
+    and keeps the URL: what a person does who copies a link instead of following it.
+
+    The request is the last hop of a redirect chain (the identity provider's redirect back to the
+    app), and Playwright's routes see only the first request of a chain; the DevTools protocol's
+    Fetch domain sees every hop. So the page gets a DevTools session of its own, beside the one
+    through which Playwright routes (AuthNavigationGate), that pauses every document request and
+    lets all go on but the one to stop, which it fails as aborted. Playwright never learns of that
+    request: it reports the one that redirected to it as failed, and records no landing.
+    """
+
+    def __init__(self, page: Page, path: str) -> None:
+        self.page = page
+        self.path = path
+        self.url: str | None = None  # the stopped request's, once stopped
+
+    def __enter__(self) -> NavigationStop:
+        self._session = self.page.context.new_cdp_session(self.page)
+        self._session.on("Fetch.requestPaused", self._on_paused)
+        documents = {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"}
+        self._session.send("Fetch.enable", {"patterns": [documents]})
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.page.is_closed():
+            self._session.detach()
+
+    def _on_paused(self, event: dict[str, Any]) -> None:
+        url = event["request"]["url"]
+        try:
+            if urlsplit(url).path.endswith(self.path):
+                self.url = self.url or url
+                self._session.send("Fetch.failRequest", {"requestId": event["requestId"], "errorReason": "Aborted"})
+            else:
+                self._session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+        except PlaywrightError:
+            pass  # the page gave the request up meanwhile (closed, navigated elsewhere): it never left
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
@@ -87,6 +88,31 @@ def test_a_changed_cookie_value_replaces_the_cookie(app: BrowserApp) -> None:
     browser = logged_in(app)
     browser.set_cookie_value(IDENTITY_COOKIE, "tampered")
     assert identity_cookies(browser) == ["tampered"]
+
+
+def test_a_login_stopped_before_the_callback_keeps_its_url_unrequested(target: BrowserTarget, app: BrowserApp) -> None:
+    """What an attacker does with his own login: keep the link back to the app for someone else."""
+    bob = app.new_browser(Fixtures.default().person("bob"))
+    url = bob.open_tab().click_and_stop_before("Log in", "oauth2callback")
+    assert urlsplit(url).path.endswith("/oauth2callback")
+    assert {"code", "state"} <= parse_qs(urlsplit(url).query).keys()
+    assert identity_cookies(bob) == []
+    assert not [hop.url for chain in bob.navigations for hop in chain if "/oauth2callback" in hop.url]
+    assert "token" not in [event.kind for event in target.idp.events()]  # the app never saw the code
+    tab = app.new_browser().open_tab(url)  # another browser follows the link: on to the app's page
+    assert tab.url == app.base_url and tab.last_run.elements
+
+
+def test_a_login_the_idp_answers_without_its_form_is_stopped_too(app: BrowserApp) -> None:
+    """Signed in at the identity provider already, the browser goes from the click straight to the
+    redirect back to the app: the stop comes before any page lands, and the tab stays on the app."""
+    bob = app.new_browser(Fixtures.default().person("bob"))
+    first = bob.open_tab().click_and_stop_before("Log in", "oauth2callback")
+    tab = bob.open_tab()
+    second = tab.click_and_stop_before("Log in", "oauth2callback")
+    assert urlsplit(second).path.endswith("/oauth2callback") and second != first
+    assert tab.url == app.base_url
+    assert identity_cookies(bob) == []
 
 
 def test_a_failure_saves_a_screenshot_and_the_html_of_the_last_page(
