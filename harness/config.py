@@ -26,7 +26,7 @@ BUILTIN_ADAPTERS = {
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 
 _TOP_KEYS = {"suite", "targets", "deviations"}
-_SUITE_KEYS = {"default_targets", "apps", "secrets", "idp"}
+_SUITE_KEYS = {"default_targets", "baselines", "apps", "secrets", "idp"}
 _TARGET_KEYS = {"adapter", "version", "description", "options"}
 _DEVIATION_KEYS = {"target", "versions", "scenario", "rule", "category", "reason", "link"}
 
@@ -76,6 +76,7 @@ class Config:
     default_targets: tuple[str, ...]
     targets: Mapping[str, TargetConfig]
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
+    baselines: tuple[str, ...] = ()  # for the mutation check: the targets that must pass
 
     def select(self, names: list[str]) -> list[TargetConfig]:
         """The targets named on the command line (--target), or the default ones."""
@@ -101,15 +102,14 @@ def load_config(path: Path) -> Config:
     if not targets_raw:
         raise ConfigError(path, "targets", "no target is declared")
     targets = {name: _target(path, name, value) for name, value in targets_raw.items()}
-    defaults = tuple(_string_list(path, "suite.default_targets", suite.get("default_targets", list(targets)[:1])))
-    for name in defaults:
-        if name not in targets:
-            raise ConfigError(path, "suite.default_targets", f"names {name!r}, which is not a declared target")
+    defaults = _declared_names(path, "suite.default_targets", suite.get("default_targets", list(targets)[:1]), targets)
+    baselines = _declared_names(path, "suite.baselines", suite.get("baselines", list(targets)[:1]), targets)
     deviations = _array_of_tables(path, "deviations", raw.get("deviations", []))
     return Config(
         path=path,
         fixtures=fixtures,
         default_targets=defaults,
+        baselines=baselines,
         targets=targets,
         deviations=tuple(_deviation(path, i, d, targets) for i, d in enumerate(deviations)),
     )
@@ -236,6 +236,15 @@ def _string(path: Path, key: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ConfigError(path, key, f"must be a string, not {type(value).__name__}")
     return value
+
+
+def _declared_names(path: Path, key: str, value: Any, targets: Mapping[str, TargetConfig]) -> tuple[str, ...]:
+    """A list of target names, each of which must be declared."""
+    names = tuple(_string_list(path, key, value))
+    for name in names:
+        if name not in targets:
+            raise ConfigError(path, key, f"names {name!r}, which is not a declared target")
+    return names
 
 
 def _string_list(path: Path, key: str, value: Any) -> list[str]:

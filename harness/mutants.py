@@ -2,6 +2,8 @@
 
     python -m harness.mutants [--config mutations.toml] [--baseline NAME ...] [--report reports/mutations.json]
 
+The baselines default to the config's suite.baselines (mutations.toml names both references).
+
 It runs the conformance suite once over every target of a config in conformance.toml's format:
 the baselines, implementations that must pass every scenario that applies to them (one per
 version whose rules differ, e.g. the reference as 1.50 and as 1.53), and mutants, deliberately
@@ -94,13 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = load_config(args.config)
-        for baseline in args.baseline:
+        baselines = args.baseline or list(config.baselines)
+        for baseline in baselines:
             require_target(config, baseline)
         records = run_suite(config.path)
     except (ConfigError, SuiteError) as error:
         print(error, file=sys.stderr)
         return 2
-    check = evaluate(config, args.baseline, records)
+    check = evaluate(config, baselines, records)
     print(render(check))
     write_report(check, args.report)
     return 1 if check.problems else 0
@@ -115,7 +118,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--baseline",
         action="append",
-        help="a target that must pass, repeatable; every other target is a mutant (default: reference)",
+        help="a target that must pass, repeatable; every other target is a mutant (default: the config's"
+        " suite.baselines, else its first target)",
     )
     parser.add_argument(
         "--report",
@@ -125,7 +129,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.config = args.config.resolve()
-    args.baseline = args.baseline or ["reference"]
     return args
 
 

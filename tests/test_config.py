@@ -68,6 +68,10 @@ BAD_CONFIGS = {
         '[suite]\ndefault_targets = ["ghost"]\n[targets.reference]\nadapter = "reference"\n',
         "suite.default_targets: names 'ghost'",
     ),
+    "baseline not declared": (
+        '[suite]\nbaselines = ["ghost"]\n[targets.reference]\nadapter = "reference"\n',
+        "suite.baselines: names 'ghost'",
+    ),
     "deviation with a bad category": (
         GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\ncategory = "oops"\nreason = "r"\n',
         "deviations[0].category: 'oops' is not one of",
