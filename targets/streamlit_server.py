@@ -28,6 +28,7 @@ from packaging.version import InvalidVersion, Version
 from websocket import _handshake
 from websocket._cookiejar import SimpleCookieJar
 
+from targets.http_browser import origin_of
 from targets.interface import ScriptRun
 from targets.streamlit_proto import RunCollector, encode_rerun_script
 
@@ -345,7 +346,7 @@ class StreamlitConnection:
         xsrf = self._fetch_xsrf_token(session, headers) or cookies.get(XSRF_COOKIE)
         if xsrf:
             cookies[XSRF_COOKIE] = xsrf
-        origin = headers.get("Origin") or _origin_of(self.page_url)
+        origin = headers.get("Origin") or origin_of(self.page_url)
         try:
             ws = websocket.create_connection(
                 self._stream_url,
@@ -390,11 +391,6 @@ def _parse_cookie_header(header: str) -> dict[str, str]:
     """name -> value from a Cookie request header, in order."""
     pairs = (part.strip().partition("=") for part in header.split(";") if part.strip())
     return {name: value for name, _, value in pairs}
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _forget_handshake_cookies() -> None:
