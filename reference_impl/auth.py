@@ -125,9 +125,7 @@ class AuthSecrets:
         missing = [key for key in REQUIRED_PROVIDER_KEYS if key not in section]
         if missing:
             who = (
-                "default authentication provider"
-                if provider == "default"
-                else f'authentication provider "{provider}"'
+                "default authentication provider" if provider == "default" else f'authentication provider "{provider}"'
             )
             raise StreamlitAuthError(
                 f"Authentication credentials in {SECRETS_FILE} for the {who} are missing the "
@@ -297,9 +295,7 @@ class PendingLogins:
 
     def remember(self, pending: PendingLogin) -> str:
         self.by_state = {
-            state: old
-            for state, old in self.by_state.items()
-            if not pending_login_expired(old, pending.created_at)
+            state: old for state, old in self.by_state.items() if not pending_login_expired(old, pending.created_at)
         }
         state = secrets.token_urlsafe(32)
         self.by_state[state] = pending

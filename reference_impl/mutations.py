@@ -6,7 +6,7 @@ attributes of reference_impl's modules (functions, constants or methods) while i
 reference_impl looks every such unit up by name when it runs (server.ROUTES, `auth.<name>`), so a
 replacement takes effect at once and is undone as cleanly. A mutation is selected per target in a
 config (`options = { mutation = "NAME" }`, see mutations.toml) and applied only while that
-target's scenarios run; `python -m harness.mutants` checks that the suite catches every one.
+target's scenarios run; `python -m logoutspec.mutants` checks that the suite catches every one.
 
 Each mutation names the Rule of features/ whose promise it breaks and the Streamlit version of the
 reference it breaks (a Rule holds for a range of versions); its docstring says how a real

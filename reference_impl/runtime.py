@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-from targets.interface import Element, ScriptRun
+from logoutspec.contract import Element, ScriptRun
 
 from .auth import LOGIN_PATH, LOGOUT_PATH, AuthSecrets, encode_provider_token
 
@@ -65,7 +65,7 @@ class UserInfoProxy(Mapping[str, Any]):
 
 
 class AppSession:
-    """One app session; it is what ReferenceServer.connect returns (a targets.interface.Connection)."""
+    """One app session; it is what ReferenceServer.connect returns (a logoutspec.contract.Connection)."""
 
     def __init__(
         self, *, app: Path, secrets: AuthSecrets, base_path: str, page_url: str, user_info: dict[str, Any]

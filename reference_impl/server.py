@@ -102,9 +102,7 @@ class ReferenceServer:
         cookie = parse_cookie_header(request_headers.get("Cookie", "")).get(auth.IDENTITY_COOKIE)
         origin = request_headers.get("Origin")
         user_info = (
-            auth.user_info_from_cookie(cookie, origin, self.secrets.cookie_secret, time.time())
-            if cookie
-            else {}
+            auth.user_info_from_cookie(cookie, origin, self.secrets.cookie_secret, time.time()) if cookie else {}
         )
         return AppSession(
             app=self.app, secrets=self.secrets, base_path=self.base_path, page_url=page_url, user_info=user_info

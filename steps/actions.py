@@ -9,10 +9,10 @@ from typing import Any
 
 import tomli
 import tomli_w
+from logoutspec.steps.world import IDENTITY_COOKIE, World
 from pytest_bdd import given, parsers, when
 
-from steps.world import IDENTITY_COOKIE, World
-from targets.interface import AppSpec, NavigationError
+from logoutspec.contract import AppSpec, NavigationError
 
 PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
 CALLBACK_PATH = "oauth2callback"  # where the IdP sends the browser back (redirect_uri)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from logoutspec.steps.world import World
 
-from harness.plugin import Suite
-from steps.world import World
-from targets.interface import Target
+from logoutspec.contract import Target
+from logoutspec.plugin import Suite
 
 
 @pytest.fixture(autouse=True)

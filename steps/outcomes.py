@@ -6,12 +6,21 @@ import json
 import time
 from urllib.parse import urljoin, urlsplit
 
+from logoutspec.steps.actions import CALLBACK_PATH, TAB_NAMES
+from logoutspec.steps.world import (
+    COOKIES,
+    IDENTITY_COOKIE,
+    LOGOUT_PATH,
+    World,
+    describe,
+    logout_run,
+    set_cookies_named,
+    user_at,
+)
 from pytest_bdd import given, parsers, then
 
-from steps.actions import CALLBACK_PATH, TAB_NAMES
-from steps.world import COOKIES, IDENTITY_COOKIE, LOGOUT_PATH, World, describe, logout_run, set_cookies_named, user_at
-from targets.http_browser import deletes_cookie
-from targets.interface import Hop
+from logoutspec.contract import Hop
+from logoutspec.targets.http_browser import deletes_cookie
 
 THIRTY_DAYS = 30 * 86400
 CLOCK_TOLERANCE = 10.0  # seconds between our clock and the server's when it stamps a cookie
@@ -58,7 +67,7 @@ def user_claim_is_issuer(world: World, key: str) -> None:
     assert user.get(key) == world.target.idp.issuer, f"st.user[{key!r}] is {user.get(key)!r}"
 
 
-@then(parsers.re(r'st.user has the claims (?P<keys>.+)$'))
+@then(parsers.re(r"st.user has the claims (?P<keys>.+)$"))
 def user_has_claims(world: World, keys: str) -> None:
     user = user_at(world.tab().last_run, "end")
     missing = [k for k in json.loads("[" + keys.replace(" and ", ", ") + "]") if k not in user]

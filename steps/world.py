@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from fixtures import Fixtures
-from targets.interface import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, Tab, Target
+from logoutspec.fixtures import Fixtures
+
+from logoutspec.contract import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, Tab, Target
 
 IDENTITY_COOKIE = "_streamlit_user"
 COOKIES = {"identity": IDENTITY_COOKIE, "tokens": "_streamlit_user_tokens"}  # the tokens cookie: 1.53+

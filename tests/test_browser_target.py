@@ -17,11 +17,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from logoutspec.fixtures import Fixtures
 from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
 
-from fixtures import Fixtures
-from targets.browser import BrowserApp, BrowserTarget, ChromiumBrowser
-from targets.interface import AppSpec
+from logoutspec.contract import AppSpec
+from logoutspec.targets.browser import BrowserApp, BrowserTarget, ChromiumBrowser
 
 pytestmark = [pytest.mark.streamlit, pytest.mark.browser]
 
@@ -164,9 +164,9 @@ CLOSE_AND_WAIT = f"""
 import os, sys
 sys.path.insert(0, "tests")
 from test_browser_target import processes_marked
-from fixtures import Fixtures
-from targets.browser import BrowserTarget
-from targets.interface import AppSpec
+from logoutspec.fixtures import Fixtures
+from logoutspec.targets.browser import BrowserTarget
+from logoutspec.contract import AppSpec
 target = BrowserTarget(name="browser", version="1.50.0", options={{}}, fixtures=Fixtures.default())
 target.serve(AppSpec()).new_browser().open_tab()
 print(*processes_marked(os.environ["{RUN_MARKER}"]).values(), flush=True)

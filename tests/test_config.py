@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import ConfigError, create_target, load_config
+from logoutspec.config import ConfigError, create_target, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """
@@ -46,8 +46,8 @@ BAD_CONFIGS = {
         "targets.x.adapter: cannot import 'no_such_package.mod': ModuleNotFoundError",
     ),
     "adapter without the factory": (
-        '[targets.x]\nadapter = "harness.config:NoSuchFactory"\n',
-        "targets.x.adapter: 'harness.config' has no callable 'NoSuchFactory'",
+        '[targets.x]\nadapter = "logoutspec.config:NoSuchFactory"\n',
+        "targets.x.adapter: 'logoutspec.config' has no callable 'NoSuchFactory'",
     ),
     "factory raising": (
         '[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\n',

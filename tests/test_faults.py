@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from logoutspec.fixtures import Fixtures
 
-from fixtures import Fixtures
-from targets.interface import AppSpec, NavigationError
-from targets.streamlit import StreamlitTarget
-from targets.streamlit_server import StreamlitServer, provision
+from logoutspec.contract import AppSpec, NavigationError
+from logoutspec.targets.streamlit.server import StreamlitServer, provision
+from logoutspec.targets.streamlit.target import StreamlitTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 180  # seconds; the runs below take a few seconds each
@@ -64,9 +64,7 @@ def processes_mentioning(text: str) -> list[str]:
 
 def run_suite(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
-    return subprocess.run(
-        [*command, str(config), *args], cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT
-    )
+    return subprocess.run([*command, str(config), *args], cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
 
 
 def test_a_version_that_cannot_be_installed_is_one_line(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ import pytest
 import requests
 import responses
 from freezegun import freeze_time
+from logoutspec.fixtures.idp import FixtureIdP, load_idp_config, mount, start_idp_server
 
-from fixtures.idp import FixtureIdP, load_idp_config, mount, start_idp_server
-from targets.interface import IdpRecord
+from logoutspec.contract import IdpRecord
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "idp.toml"
 CONFIG = load_idp_config(CONFIG_PATH)

@@ -1,6 +1,6 @@
 """The negative controls: the conformance suite must reject every broken variant of the reference.
 
-The whole mutation check runs once (python -m harness.mutants over mutations.toml, as CI runs it);
+The whole mutation check runs once (python -m logoutspec.mutants over mutations.toml, as CI runs it);
 the other tests feed it small configs of their own.
 """
 
@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from logoutspec.fixtures import Fixtures
+from logoutspec.reference_impl import auth
+from logoutspec.reference_impl.mutations import MUTATIONS
 
-from fixtures import Fixtures
-from harness.config import load_config
-from harness.mutants import main
-from reference_impl import auth
-from reference_impl.mutations import MUTATIONS
-from targets.reference import ReferenceTarget
+from logoutspec.config import load_config
+from logoutspec.mutants import main
+from logoutspec.targets.reference import ReferenceTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ Report = tuple[subprocess.CompletedProcess[str], dict[str, Any]]
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness.mutants", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "logoutspec.mutants", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
 
 

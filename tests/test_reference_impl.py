@@ -26,12 +26,12 @@ import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 from freezegun import freeze_time
 from jwt.algorithms import RSAAlgorithm
+from logoutspec.reference_impl import ReferenceServer, auth
+from logoutspec.reference_impl.auth import IDENTITY_COOKIE, TOKENS_COOKIE, AuthSecrets, StreamlitAuthError
+from logoutspec.reference_impl.runtime import AppSession
+from logoutspec.reference_impl.server import VersionBehaviour
 
-from reference_impl import ReferenceServer, auth
-from reference_impl.auth import IDENTITY_COOKIE, TOKENS_COOKIE, AuthSecrets, StreamlitAuthError
-from reference_impl.runtime import AppSession
-from reference_impl.server import VersionBehaviour
-from targets.interface import ScriptRun
+from logoutspec.contract import ScriptRun
 
 APPS = Path(__file__).resolve().parent.parent / "fixtures" / "apps"
 ISSUER = "http://127.0.0.1:9100"
@@ -301,9 +301,7 @@ def test_auth_login_sends_the_browser_to_the_idp_with_state_nonce_and_pkce(
     location = str(header(get(server, str(redirect)), "Location"))
     assert location.startswith(f"{ISSUER}/authorize?")
     params = {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
-    assert {
-        key: params[key] for key in ("response_type", "client_id", "redirect_uri", "scope", "prompt")
-    } == {
+    assert {key: params[key] for key in ("response_type", "client_id", "redirect_uri", "scope", "prompt")} == {
         "response_type": "code",
         "client_id": "logoutspec-app",
         "redirect_uri": f"{ORIGIN}/oauth2callback",
@@ -327,26 +325,20 @@ def test_client_kwargs_override_scope_and_prompt(idp: FakeIdP) -> None:
     assert (idp.codes[code]["prompt"], idp.codes[code]["scope"]) == ("login", "openid")
 
 
-def test_auth_login_answers_400_when_discovery_fails(
-    server: ReferenceServer, mock: responses.RequestsMock
-) -> None:
+def test_auth_login_answers_400_when_discovery_fails(server: ReferenceServer, mock: responses.RequestsMock) -> None:
     mock.add("GET", METADATA_URL, status=500)
     redirect = click(open_tab(server), "Log in").auth_redirect
     assert get(server, str(redirect))[0] == 400
 
 
-def test_login_sets_the_identity_cookie_and_new_sessions_read_it(
-    server: ReferenceServer, idp: FakeIdP
-) -> None:
+def test_login_sets_the_identity_cookie_and_new_sessions_read_it(server: ReferenceServer, idp: FakeIdP) -> None:
     code, state = start_login(server, idp)
     authorize_params = dict(idp.codes[code])
     with freeze_time("2025-01-01 12:00:00"):
         response = callback(server, code=code, state=state)
     assert (response[0], header(response, "Location")) == (302, "/")
     [cookie] = set_cookies(response)
-    assert re.fullmatch(
-        r"_streamlit_user=[\w.-]+; expires=Fri, 31 Jan 2025 12:00:00 GMT; HttpOnly; Path=/", cookie
-    )
+    assert re.fullmatch(r"_streamlit_user=[\w.-]+; expires=Fri, 31 Jan 2025 12:00:00 GMT; HttpOnly; Path=/", cookie)
     # The token request authenticated with client_secret_basic and proved PKCE.
     form = {key: values[0] for key, values in parse_qs(str(idp.token_requests[0].body)).items()}
     challenge = base64.urlsafe_b64encode(hashlib.sha256(form["code_verifier"].encode()).digest())
@@ -386,9 +378,7 @@ def test_logout_clears_st_user_for_the_rest_of_the_run_only_in_its_session(
     assert user_at_end(second.run())["name"] == "Alice Liddell"
 
 
-def test_logout_endpoint_deletes_the_cookie_and_revokes_nothing(
-    server: ReferenceServer, idp: FakeIdP
-) -> None:
+def test_logout_endpoint_deletes_the_cookie_and_revokes_nothing(server: ReferenceServer, idp: FakeIdP) -> None:
     cookie = log_in(server, idp)
     with freeze_time("2025-01-01 12:00:00"):
         response = get(server, "/auth/logout")
@@ -584,9 +574,7 @@ def test_a_cookie_signed_with_another_secret_logs_nobody_in(idp: FakeIdP) -> Non
 
 
 @pytest.mark.parametrize("origin", ["http://127.0.0.1:8501", "http://localhost:8502", None])
-def test_a_cookie_is_ignored_on_another_origin(
-    server: ReferenceServer, idp: FakeIdP, origin: str | None
-) -> None:
+def test_a_cookie_is_ignored_on_another_origin(server: ReferenceServer, idp: FakeIdP, origin: str | None) -> None:
     cookie = log_in(server, idp)
     assert user_at_end(open_tab(server, cookie, origin).run()) == {"is_logged_in": False}
 
@@ -645,9 +633,7 @@ def test_an_unknown_or_missing_state_sets_no_cookie(server: ReferenceServer, par
     assert_sent_home_without_cookie(callback(server, **params))
 
 
-def test_an_error_callback_sets_no_cookie_and_leaves_the_state_alone(
-    server: ReferenceServer, idp: FakeIdP
-) -> None:
+def test_an_error_callback_sets_no_cookie_and_leaves_the_state_alone(server: ReferenceServer, idp: FakeIdP) -> None:
     code, state = start_login(server, idp)
     assert_sent_home_without_cookie(callback(server, error="access_denied", state=state))
     assert idp.token_requests == []
@@ -666,9 +652,7 @@ def test_an_expired_or_forged_provider_token_goes_home(server: ReferenceServer) 
         redirect = str(click(open_tab(server), "Log in").auth_redirect)
         clock.tick(121)
         assert_sent_home_without_cookie(get(server, redirect))
-    forged = jwt.encode(
-        {"provider": "default", "exp": int(time.time()) + 60}, "not-the-cookie-secret-but-long-enough"
-    )
+    forged = jwt.encode({"provider": "default", "exp": int(time.time()) + 60}, "not-the-cookie-secret-but-long-enough")
     for token in (forged, "garbage", ""):
         assert_sent_home_without_cookie(get(server, "/auth/login", provider=token))
 
@@ -708,8 +692,7 @@ CHECK = "Please check your configuration."
         (
             DEFAULT_AUTH.replace('client_id = "logoutspec-app"', 'client_id = ""'),
             "default",
-            f"{MISSING} for the default authentication provider are missing the following keys: "
-            f"['client_id']. {CHECK}",
+            f"{MISSING} for the default authentication provider are missing the following keys: ['client_id']. {CHECK}",
         ),
         (
             DEFAULT_AUTH.replace('client_secret = "acme-secret"', ""),
@@ -718,9 +701,7 @@ CHECK = "Please check your configuration."
             f"['client_secret']. {CHECK}",
         ),
         (
-            DEFAULT_AUTH.replace("[auth.acme]", "[auth.other]").replace(
-                "[auth]", '[auth]\nacme = "not a table"'
-            ),
+            DEFAULT_AUTH.replace("[auth.acme]", "[auth.other]").replace("[auth]", '[auth]\nacme = "not a table"'),
             "acme",
             f'{MISSING} for the authentication provider "acme" must be valid TOML. {CHECK}',
         ),
@@ -728,8 +709,7 @@ CHECK = "Please check your configuration."
         (
             DEFAULT_AUTH,
             "my_provider",
-            'Auth provider name "my_provider" contains an underscore. '
-            "Please use a provider name without underscores.",
+            'Auth provider name "my_provider" contains an underscore. Please use a provider name without underscores.',
         ),
     ],
 )

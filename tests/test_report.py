@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from harness.report import (
+from logoutspec.report import (
     CONFORMANCE_TITLE,
     ICONS,
     Cell,
@@ -353,7 +353,10 @@ def test_the_html_page_reads_on_a_phone_in_headless_chromium(two_target_run: Pat
     every rule and every target shown; the screenshot is reports/conformance.png."""
     from playwright.sync_api import sync_playwright
 
-    from targets.browser import CHROMIUM, CHROMIUM_ARGS  # the browser target's Chromium, launched the same way
+    from logoutspec.targets.browser import (  # the browser target's Chromium, launched the same way
+        CHROMIUM,
+        CHROMIUM_ARGS,
+    )
 
     rules = {t.rule.name for f in parse_features(ROOT / "features") for t in f.scenarios.values() if t.rule}
     targets = {"reference (1.44.0)", "mutant (1.50.0)"}

@@ -22,19 +22,19 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from logoutspec.fixtures import Fixtures, render_secrets
+from logoutspec.fixtures.idp import IdpServer, start_idp_server
 from requests.cookies import get_cookie_header
 
-from fixtures import Fixtures, render_secrets
-from fixtures.idp import IdpServer, start_idp_server
-from targets.interface import Element, ScriptRun
-from targets.streamlit_proto import (
+from logoutspec.contract import Element, ScriptRun
+from logoutspec.targets.streamlit.proto import (
     AuthRedirect,
     NewSession,
     ScriptFinished,
     decode_forward_msg,
     encode_rerun_script,
 )
-from targets.streamlit_server import (
+from logoutspec.targets.streamlit.server import (
     StreamlitConnection,
     StreamlitServer,
     base_url_for,

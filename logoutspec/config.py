@@ -16,12 +16,12 @@ import tomli
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from fixtures import Fixtures
+from logoutspec.fixtures import Fixtures
 
 BUILTIN_ADAPTERS = {
-    "reference": "targets.reference:ReferenceTarget",
-    "streamlit": "targets.streamlit:StreamlitTarget",
-    "browser": "targets.browser:BrowserTarget",
+    "reference": "logoutspec.targets.reference:ReferenceTarget",
+    "streamlit": "logoutspec.targets.streamlit.target:StreamlitTarget",
+    "browser": "logoutspec.targets.browser:BrowserTarget",
 }
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 
@@ -177,7 +177,7 @@ def _target(path: Path, name: str, value: Any) -> TargetConfig:
     table = _table(path, prefix, value)
     _reject_unknown(path, f"{prefix}.", table, _TARGET_KEYS)
     if "adapter" not in table:
-        raise ConfigError(path, f"{prefix}.adapter", "missing (e.g. adapter = \"reference\")")
+        raise ConfigError(path, f"{prefix}.adapter", 'missing (e.g. adapter = "reference")')
     version = _string(path, f"{prefix}.version", table.get("version", "1.50.0"))
     try:
         if version != "latest":  # an adapter that supports "latest" resolves it to a release

@@ -1,6 +1,6 @@
 """The conformance matrix: every Streamlit target of the config, rule by version.
 
-    python -m harness.matrix [--config conformance.toml] [--adapter streamlit]
+    python -m logoutspec.targets.streamlit.matrix [--config conformance.toml] [--adapter streamlit]
 
 Runs the conformance suite once per target whose adapter is streamlit (one pytest process per
 version, so each version's time is its own), merges their results and renders the rules x
@@ -20,12 +20,12 @@ from pathlib import Path
 
 from pytest_bdd.feature import get_features
 
-from harness.config import Config, ConfigError, load_config
-from harness.drift import docstrings, drifts, print_drifts, rule_quotes
-from harness.report import Report, build_report, write_report
-from targets.streamlit_server import resolve_version
+from logoutspec.config import Config, ConfigError, load_config
+from logoutspec.report import Report, build_report, write_report
+from logoutspec.targets.streamlit.drift import docstrings, drifts, print_drifts, rule_quotes
+from logoutspec.targets.streamlit.server import resolve_version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]  # the repository (the Streamlit target lives three folders down)
 # A rule's verdict for one version, by the outcome that decided it (report.rule_verdict).
 SYMBOLS = {"passed": "pass", "xpassed": "XPASS", "failed": "FAIL", "xfailed": "declared", "skipped": "n/a"}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.config import Deviation
+from logoutspec.config import Deviation
 
 
 @dataclass(frozen=True)

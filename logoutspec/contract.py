@@ -266,5 +266,3 @@ class Connector(Protocol):
     """Opens an app session for a page URL with the browser's request headers (Cookie, Origin)."""
 
     def __call__(self, page_url: str, headers: dict[str, str]) -> Connection: ...
-
-

@@ -23,11 +23,11 @@ from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory, _freeze_time
 from packaging.version import InvalidVersion, Version
 
-from fixtures import Fixtures, render_secrets
-from fixtures.idp import FixtureIdP, load_idp_config, mount
-from reference_impl import ReferenceServer, mutations
-from targets.http_browser import HttpBrowser
-from targets.interface import AppSpec, IdpRecord, Person
+from logoutspec.contract import AppSpec, IdpRecord, Person
+from logoutspec.fixtures import Fixtures, render_secrets
+from logoutspec.fixtures.idp import FixtureIdP, load_idp_config, mount
+from logoutspec.reference_impl import ReferenceServer, mutations
+from logoutspec.targets.http_browser import HttpBrowser
 
 APP_HOST = "http://localhost"
 FIRST_PORT = 8501

@@ -31,11 +31,11 @@ from playwright.sync_api import BrowserContext, Page, Playwright, Request, Respo
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from fixtures import Fixtures
-from targets.http_browser import origin_of, parse_set_cookie
-from targets.interface import AppSpec, Cookie, Hop, IdpRecord, NavigationError, Person, ScriptRun
-from targets.streamlit import StreamlitTarget
-from targets.streamlit_proto import RunCollector
+from logoutspec.contract import AppSpec, Cookie, Hop, IdpRecord, NavigationError, Person, ScriptRun
+from logoutspec.fixtures import Fixtures
+from logoutspec.targets.http_browser import origin_of, parse_set_cookie
+from logoutspec.targets.streamlit.proto import RunCollector
+from logoutspec.targets.streamlit.target import StreamlitTarget
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; `playwright install` is neither possible nor needed
 CHROMIUM_ARGS = (

@@ -4,7 +4,7 @@ each scenario, as Markdown (for the README and code review) and as one self-cont
 A report is built by pure functions from three inputs: the features as pytest-bdd's own parser
 reads them (so the report shows exactly what ran), the records of reports/results.json, and the
 conformance.toml config (for the targets' descriptions). With no records it is the specification
-alone: `python -m harness.report --spec` renders that without running anything.
+alone: `python -m logoutspec.report --spec` renders that without running anything.
 
 The features follow two conventions the report relies on. A Rule's description is its quote:
 the documentation's words in double quotes (a quote with none is code, kept verbatim), then a
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from pytest_bdd.parser import Background, Feature, FeatureParser, Rule, ScenarioTemplate, Step
 
-from harness.config import Config, load_config
-from harness.results import example_label
+from logoutspec.config import Config, load_config
+from logoutspec.results import example_label
 
 VERSION_TAG = "streamlit:"
 NOT_RUN = "not run"
@@ -758,7 +758,7 @@ def write_conformance_report(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m harness.report",
+        prog="python -m logoutspec.report",
         description="Render the conformance report from an existing results.json, or (--spec) the features "
         "alone as documentation, without running anything. Writes OUTPUT (Markdown) and OUTPUT with .html.",
     )

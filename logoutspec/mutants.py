@@ -1,6 +1,6 @@
 """The mutation check: a conformance suite is only as good as the implementations it rejects.
 
-    python -m harness.mutants [--config mutations.toml] [--baseline NAME ...] [--report reports/mutations.json]
+    python -m logoutspec.mutants [--config mutations.toml] [--baseline NAME ...] [--report reports/mutations.json]
 
 The baselines default to the config's suite.baselines (mutations.toml names both references).
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.config import Config, ConfigError, load_config
+from logoutspec.config import Config, ConfigError, load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PYTEST_DONE = (0, 1)  # pytest's exit codes for "all passed" and "some failed": the suite did run
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m harness.mutants",
+        prog="python -m logoutspec.mutants",
         description="Check that the conformance suite passes a baseline target and fails every mutant target.",
     )
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "mutations.toml", help="default: mutations.toml")

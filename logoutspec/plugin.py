@@ -18,12 +18,16 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from harness.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
-from harness.report import write_conformance_report
-from harness.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
-from targets.interface import RecordsFailures
+import logoutspec.features
+from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
+from logoutspec.contract import RecordsFailures
+from logoutspec.report import write_conformance_report
+from logoutspec.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
 
-FEATURES = Path(__file__).resolve().parent.parent / "features"
+FEATURES = Path(logoutspec.features.__file__).resolve().parent
+# The step definitions, shared by every scenario (pytest-bdd steps are fixtures).
+pytest_plugins = ["logoutspec.steps.actions", "logoutspec.steps.outcomes"]
+
 VERSION_TAG = "streamlit:"
 NEEDS_TAG = "needs:"
 
@@ -89,6 +93,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         config.stash[SUITE].close()
 
 
+@pytest.hookimpl(tryfirst=True)  # a firstresult hook: ours must answer before pytest-bdd's default
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     """Turn version and capability tags into markers; leave other tags to pytest-bdd."""
     if tag.startswith(VERSION_TAG):

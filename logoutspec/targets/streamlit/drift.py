@@ -7,7 +7,7 @@ reports each Rule whose quoted text is no longer there: that is how the suite no
 documentation moved under it. A drift inside the Rule's version range means the spec is out of
 date; outside it, it is the documented reason the range ends.
 
-    python -m harness.drift [--version V ...]    (default: the Streamlit targets' versions)
+    python -m logoutspec.targets.streamlit.drift [--version V ...]    (default: the Streamlit targets' versions)
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from pytest_bdd.feature import get_features
 
-from harness.config import ConfigError, load_config
-from harness.report import parse_quote
-from targets.streamlit_server import provision, resolve_version
+from logoutspec.config import ConfigError, load_config
+from logoutspec.report import parse_quote
+from logoutspec.targets.streamlit.server import provision, resolve_version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]  # the repository (the Streamlit target lives three folders down)
 QUOTED = re.compile(r'"([^"]+)"')
 SOURCE = re.compile(r"(st\.\w+), docs (\d+(?:\.\d+)*)")  # the note's opening: "st.logout, docs 1.50.0; ..."
 VERSION_TAG = "streamlit:"
@@ -113,9 +113,7 @@ def drifts(quotes: list[Quote], version: str, docs: dict[str, str]) -> list[Drif
         missing = tuple(f for f in quote.fragments if f not in docs.get(quote.source, ""))
         if missing:
             in_range = not quote.versions or SpecifierSet(quote.versions).contains(version, prereleases=True)
-            found.append(
-                Drift(version, quote.feature, quote.rule, quote.source, quote.docs_version, in_range, missing)
-            )
+            found.append(Drift(version, quote.feature, quote.rule, quote.source, quote.docs_version, in_range, missing))
     return found
 
 

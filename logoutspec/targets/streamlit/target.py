@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from logoutspec.fixtures import Fixtures, render_secrets
+from logoutspec.fixtures.idp import IdpServer, start_idp_server
 
-from fixtures import Fixtures, render_secrets
-from fixtures.idp import IdpServer, start_idp_server
-from targets.http_browser import HttpBrowser
-from targets.interface import AppSpec, IdpRecord, Person
-from targets.streamlit_server import (
+from logoutspec.contract import AppSpec, IdpRecord, Person
+from logoutspec.targets.http_browser import HttpBrowser
+from logoutspec.targets.streamlit.server import (
     StreamlitConnection,
     StreamlitServer,
     base_url_for,

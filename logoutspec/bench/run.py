@@ -1,6 +1,6 @@
 """The benchmark: runs the conformance suite once per target and reports where the time goes.
 
-    python -m bench.run [--target NAME ...]
+    python -m logoutspec.bench.run [--target NAME ...]
 
 Per target: server start to healthy, median and max time per scenario, whole-suite time, the
 server's peak RSS, HTTP requests and websocket messages per scenario, and the harness's own
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
 GOALS = {"start_s": 1.5, "median_s": {"streamlit": 0.4, "browser": 1.5}, "overhead": 0.20}
 
@@ -28,7 +28,7 @@ def run_target(target: str) -> dict[str, Any]:
     """One conformance run of target with the probe plugin; returns the probe's raw numbers."""
     raw = REPORTS / f"bench-raw-{target}.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOGOUTSPEC_BENCH_OUTPUT": str(raw)}
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "bench.probe", "--target", target]
+    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "logoutspec.bench.probe", "--target", target]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if not raw.exists():
         sys.exit(f"bench: the run of target {target} wrote no measurements:\n{result.stdout[-2000:]}{result.stderr}")

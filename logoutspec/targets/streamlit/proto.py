@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from targets.interface import Element, ScriptRun
+from logoutspec.contract import Element, ScriptRun
 
 # Wire types of the protobuf encoding.
 _VARINT, _FIXED64, _LEN, _FIXED32 = 0, 1, 2, 5

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.cookies import get_cookie_header
 
-from targets.interface import Connection, Connector, Cookie, Hop, NavigationError, Person, ScriptRun, SetCookie
+from logoutspec.contract import Connection, Connector, Cookie, Hop, NavigationError, Person, ScriptRun, SetCookie
 
 MAX_HOPS = 20
 

@@ -28,11 +28,11 @@ from packaging.version import InvalidVersion, Version
 from websocket import _handshake
 from websocket._cookiejar import SimpleCookieJar
 
-from targets.http_browser import origin_of
-from targets.interface import ScriptRun
-from targets.streamlit_proto import RunCollector, encode_rerun_script
+from logoutspec.contract import ScriptRun
+from logoutspec.targets.http_browser import origin_of
+from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CACHE_ROOT = PROJECT_ROOT / ".cache" / "streamlit"
 _MARKER = "provisioned.txt"
 _PIP_TIMEOUT = 900.0

@@ -19,7 +19,7 @@ import pytest
 import requests
 import websocket
 
-from targets.streamlit_server import StreamlitServer
+from logoutspec.targets.streamlit.server import StreamlitServer
 
 
 @dataclass
