@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pytest_bdd.feature import get_features
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 import logoutspec.features
+from logoutspec.compat import collected_features, example_row, scenario_template_of
 from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
 from logoutspec.contract import RecordsFailures
 from logoutspec.report import write_conformance_report
@@ -132,7 +132,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
     """Feature, rule and scenario of a scenario item; None for the harness's own tests."""
     callspec = getattr(item, "callspec", None)
-    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    template = scenario_template_of(getattr(item, "obj", None))
     if template is None or callspec is None or "target_name" not in callspec.params:
         return None
     name = callspec.params["target_name"]
@@ -143,7 +143,7 @@ def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
         feature=template.feature.name,
         rule=template.rule.name if template.rule else None,
         scenario=template.name,
-        example=example_label(callspec.params.get("_pytest_bdd_example")),
+        example=example_label(example_row(callspec.params)),
     )
 
 
@@ -219,8 +219,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         results = session.config.stash[RESULTS]
         results.write()
         write_deviation_ledger(session.config, results)
-        features = {t.feature.filename: t.feature for t in scenario_wrapper_template_registry.values()}
-        write_conformance_report(features.values(), results.path, session.config.stash[SUITE].config)
+        write_conformance_report(collected_features(), results.path, session.config.stash[SUITE].config)
 
 
 def write_deviation_ledger(config: pytest.Config, results: ResultLog) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.cookies import get_cookie_header
 
+from logoutspec.compat import nonstandard_cookie_attributes
 from logoutspec.contract import Connection, Connector, Cookie, Hop, NavigationError, Person, ScriptRun, SetCookie
 
 MAX_HOPS = 20
@@ -47,9 +48,9 @@ class HttpBrowser:
                 domain=c.domain,
                 path=c.path,
                 expires=float(c.expires) if c.expires is not None else None,
-                http_only=any(k.lower() == "httponly" for k in getattr(c, "_rest", {})),
+                http_only="httponly" in nonstandard_cookie_attributes(c),
                 secure=bool(c.secure),
-                same_site=next((v for k, v in getattr(c, "_rest", {}).items() if k.lower() == "samesite"), None),
+                same_site=nonstandard_cookie_attributes(c).get("samesite"),
             )
             for c in self.http.cookies
         ]

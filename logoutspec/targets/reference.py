@@ -20,7 +20,7 @@ from typing import Any
 import requests
 import responses
 from freezegun import freeze_time
-from freezegun.api import FrozenDateTimeFactory, _freeze_time
+from freezegun.api import FrozenDateTimeFactory
 from packaging.version import InvalidVersion, Version
 
 from logoutspec.contract import AppSpec, IdpRecord, Person
@@ -74,9 +74,8 @@ class ReferenceTarget:
         self._idp: FixtureIdP | None = None
         self.apps: dict[tuple[AppSpec, str], ReferenceApp] = {}
         self.mock: responses.RequestsMock | None = None
-        self.freezer: _freeze_time | None = None
         self.clock: FrozenDateTimeFactory | None = None
-        self._mutated = ExitStack()
+        self._in_scenario = ExitStack()  # what end_scenario undoes: the mutation, the frozen clock
 
     @property
     def idp(self) -> IdpRecord:
@@ -110,7 +109,7 @@ class ReferenceTarget:
         """A fresh IdP record and, for a mutant, its mutation in force until end_scenario: other
         targets in the same process must see the reference as it is."""
         if self.mutation is not None:
-            self._mutated.enter_context(mutations.applied(self.mutation))
+            self._in_scenario.enter_context(mutations.applied(self.mutation))
         self.idp.reset()
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mount(self.idp, self.mock)
@@ -123,16 +122,13 @@ class ReferenceTarget:
             self.mock.stop()
             self.mock.reset()
             self.mock = None
-        if self.freezer is not None:
-            self.freezer.stop()
-            self.freezer = self.clock = None
-        self._mutated.close()
+        self._in_scenario.close()
+        self.clock = None
 
     def advance_clock(self, seconds: float) -> None:
         """Freeze time at now on first use, then move it; the jar, server and IdP all see it."""
         if self.clock is None:
-            self.freezer = freeze_time(datetime.now(UTC))
-            self.clock = self.freezer.start()
+            self.clock = self._in_scenario.enter_context(freeze_time(datetime.now(UTC)))
         self.clock.tick(timedelta(seconds=seconds))
 
     def close(self) -> None:

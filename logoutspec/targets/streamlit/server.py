@@ -3,8 +3,17 @@
 One cached virtualenv per Streamlit version keeps the versions from fighting over dependencies
 and makes every run after the first offline-fast. A server runs as a subprocess with its own
 HOME and working directory, so secrets from the developer's machine can never leak into a
-scenario. StreamlitConnection speaks the websocket protocol the way a browser tab does (see
-../shared/streamlit-auth-facts.md, "What a headless client must do to look like a browser").
+scenario. StreamlitConnection speaks the websocket protocol the way a browser tab does; what that
+takes (verified on Streamlit 1.42 to 1.67) is said where it is done:
+
+- every request uses the host of redirect_uri, `localhost`: the websocket's Origin must equal the
+  origin of redirect_uri, or Streamlit silently ignores the identity cookie (base_url_for);
+- GET /_stcore/health first: it sets `_streamlit_xsrf`, and with [auth] configured the websocket
+  must offer the subprotocols `streamlit, <that token>` (a third entry would resume an earlier
+  session; a reload sends none), with the browser's cookies in the handshake (StreamlitConnection._open);
+- frames are binary protobuf: BackMsg rerun_script out, ForwardMsgs in until script_finished (proto.py);
+- Streamlit reads .streamlit/secrets.toml from its working directory and merges
+  ~/.streamlit/secrets.toml: each server gets its own cwd and HOME (StreamlitServer._write_secrets).
 """
 
 from __future__ import annotations
@@ -25,9 +34,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import websocket
 from packaging.version import InvalidVersion, Version
-from websocket import _handshake
-from websocket._cookiejar import SimpleCookieJar
 
+from logoutspec.compat import forget_websocket_handshake_cookies
 from logoutspec.contract import ScriptRun
 from logoutspec.targets.http_browser import origin_of
 from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
@@ -358,7 +366,7 @@ class StreamlitConnection:
         except (OSError, websocket.WebSocketException) as error:
             raise ConnectionError(f"cannot open {self._stream_url}: {error}") from error
         finally:
-            _forget_handshake_cookies()
+            forget_websocket_handshake_cookies()  # the only cookie jar must be the browser's own
         return ws
 
     def _fetch_xsrf_token(self, session: requests.Session, headers: dict[str, str]) -> str | None:
@@ -391,13 +399,3 @@ def _parse_cookie_header(header: str) -> dict[str, str]:
     """name -> value from a Cookie request header, in order."""
     pairs = (part.strip().partition("=") for part in header.split(";") if part.strip())
     return {name: value for name, _, value in pairs}
-
-
-def _forget_handshake_cookies() -> None:
-    """Empty websocket-client's process-wide cookie jar.
-
-    websocket-client stores every Set-Cookie of a handshake response in one global jar and
-    replays it on later handshakes to the same host, which would leak cookies between the
-    simulated browsers; the only cookie jar must be the browser's own.
-    """
-    _handshake.CookieJar = SimpleCookieJar()
