@@ -9,10 +9,11 @@ from typing import Any
 
 import tomli
 import tomli_w
+from logoutspec.steps import signed_cookies
 from logoutspec.steps.world import IDENTITY_COOKIE, World
 from pytest_bdd import given, parsers, when
 
-from logoutspec.contract import AppSpec, NavigationError
+from logoutspec.contract import AppSpec, Browser, NavigationError
 
 PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
 CALLBACK_PATH = "oauth2callback"  # where the IdP sends the browser back (redirect_uri)
@@ -188,8 +189,20 @@ def time_passes(world: World, days: str, seconds: str | None) -> None:
 
 @when("the signature of the identity cookie in her browser is altered")
 def alter_cookie_signature(world: World) -> None:
-    """Change the cookie's last character: the end of the signature in every known format."""
+    """Change the identity cookie's signature so that it decodes to another one, for certain
+    (signed_cookies explains how), and check that the browser now sends exactly that: the same
+    signed text with a signature that differs after decoding. Under chunking the identity cookie
+    is still one signed value (a "chunks-N" marker) and the chunks are signed apart, so altering
+    its signature alone is enough for nothing to be accepted."""
     browser = world.browsers[0]
-    cookie = next(c for c in browser.cookies() if c.name == IDENTITY_COOKIE)
-    last = cookie.value[-1]
-    browser.set_cookie_value(IDENTITY_COOKIE, cookie.value[:-1] + ("0" if last != "0" else "1"))
+    genuine = signed_cookies.parse(identity_cookie_value(browser))
+    browser.set_cookie_value(IDENTITY_COOKIE, genuine.with_altered_signature().value)
+    sent = signed_cookies.parse(identity_cookie_value(browser))
+    assert sent.signed == genuine.signed, f"altering the signature changed the signed text: {sent.value!r}"
+    assert sent.signature != genuine.signature, f"the altered cookie decodes to the genuine signature: {sent.value!r}"
+
+
+def identity_cookie_value(browser: Browser) -> str:
+    values = [c.value for c in browser.cookies() if c.name == IDENTITY_COOKIE]
+    assert len(values) == 1, f"the browser holds {len(values)} identity cookies, not one"
+    return values[0]
