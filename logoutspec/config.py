@@ -7,6 +7,7 @@ naming the file and the key, because a conformance suite is run by people who di
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,9 @@ import tomli
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from logoutspec.contract import Target
 from logoutspec.fixtures import Fixtures
+from logoutspec.resources import SuiteResources
 
 BUILTIN_ADAPTERS = {
     "reference": "logoutspec.targets.reference:ReferenceTarget",
@@ -115,16 +118,25 @@ def load_config(path: Path) -> Config:
     )
 
 
-def resolve_adapter(config: Config, target: TargetConfig) -> Callable[..., Any]:
-    """The factory named by `adapter`: a built-in name or "package.module:Factory"."""
-    key = f"targets.{target.name}.adapter"
+def adapter_spec(config: Config, target: TargetConfig) -> tuple[str, str]:
+    """The module and factory named by `adapter` (a built-in name or "package.module:Factory"),
+    checked for form only: nothing is imported until the target is built."""
     spec = BUILTIN_ADAPTERS.get(target.adapter, target.adapter)
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         builtins = ", ".join(sorted(BUILTIN_ADAPTERS))
         raise ConfigError(
-            config.path, key, f"unknown adapter {target.adapter!r}; use one of {builtins} or 'package.module:Factory'"
+            config.path,
+            f"targets.{target.name}.adapter",
+            f"unknown adapter {target.adapter!r}; use one of {builtins} or 'package.module:Factory'",
         )
+    return module_name, attr
+
+
+def resolve_adapter(config: Config, target: TargetConfig) -> Callable[..., Any]:
+    """The factory named by `adapter`, imported."""
+    key = f"targets.{target.name}.adapter"
+    module_name, attr = adapter_spec(config, target)
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # an adapter's import can fail in any way; report it as one line
@@ -135,15 +147,37 @@ def resolve_adapter(config: Config, target: TargetConfig) -> Callable[..., Any]:
     return factory
 
 
-def create_target(config: Config, target: TargetConfig) -> Any:
-    """Build the target object (cheap: servers start on first use), reporting a failing factory."""
+def create_target(config: Config, target: TargetConfig, resources: SuiteResources) -> Target:
+    """Build the target object (cheap: servers start on first use), reporting a failing factory
+    and an object that lacks part of the Target interface."""
     factory = resolve_adapter(config, target)
     try:
         options = dict(target.options)
-        return factory(name=target.name, version=target.version, options=options, fixtures=config.fixtures)
+        built = factory(name=target.name, version=target.version, options=options, resources=resources)
     except Exception as exc:  # a third-party factory can fail in any way; report it as one line
         problem = f"adapter failed: {type(exc).__name__}: {exc}"
         raise ConfigError(config.path, f"targets.{target.name}", problem) from None
+    missing = missing_members(built, Target)
+    if missing:
+        problem = f"the adapter returned a {type(built).__name__}, which lacks {', '.join(missing)} of Target"
+        raise ConfigError(config.path, f"targets.{target.name}.adapter", problem)
+    return built
+
+
+def missing_members(obj: object, protocol: type) -> list[str]:
+    """The attributes and methods of a Protocol that obj does not have. Looked up statically
+    (as isinstance does from Python 3.12), so that a lazy property such as Target.idp does not
+    start anything."""
+    members = [name for name in vars(protocol) if not name.startswith("_")] + list(protocol.__annotations__)
+    return [name for name in dict.fromkeys(members) if not _has_static(obj, name)]
+
+
+def _has_static(obj: object, name: str) -> bool:
+    try:
+        inspect.getattr_static(obj, name)
+    except AttributeError:
+        return False
+    return True
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ chain of Hops. What the identity provider saw is read from its record (IdpRecord
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -54,6 +55,14 @@ class SetCookie:
     @property
     def path(self) -> str | None:
         return self.attributes.get("path")
+
+    def deletes(self, now: float) -> bool:
+        """Whether this header makes the browser drop the cookie (Max-Age<=0, or expired at now)."""
+        if "max-age" in self.attributes:
+            return int(self.attributes["max-age"]) <= 0
+        if "expires" in self.attributes:
+            return parsedate_to_datetime(self.attributes["expires"]).timestamp() <= now
+        return False
 
 
 @dataclass(frozen=True)
@@ -207,8 +216,21 @@ class AppSpec:
     base_path: str = ""
 
 
+class SuiteData(Protocol):
+    """The suite's fixture data as steps read it (the harness hands it to every target too)."""
+
+    def person(self, username: str) -> Person:
+        """A user of the fixture IdP, with the password they type at its login form."""
+        ...
+
+    def secrets_template(self, name: str) -> str:
+        """The secrets.toml template NAME, with ${...} placeholders the target fills in."""
+        ...
+
+
+@runtime_checkable
 class Target(Protocol):
-    """An implementation under test."""
+    """An implementation under test: what an adapter's factory returns (the harness checks it)."""
 
     name: str
     version: str  # the Streamlit version it implements or is

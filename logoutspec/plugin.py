@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from pytest_bdd.feature import get_features
 
 import logoutspec.features
 from logoutspec.compat import collected_features, example_row, scenario_template_of
-from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, create_target, load_config
-from logoutspec.contract import RecordsFailures
+from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, adapter_spec, create_target, load_config
+from logoutspec.contract import RecordsFailures, Target
 from logoutspec.report import write_conformance_report
+from logoutspec.resources import SuiteResources
 from logoutspec.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
 
 FEATURES = Path(logoutspec.features.__file__).resolve().parent
@@ -33,20 +35,36 @@ NEEDS_TAG = "needs:"
 
 
 class Suite:
-    """The selected targets for one pytest run, created up front and closed at the end."""
+    """The selected targets of one pytest run and the resources they share (the IdP, ports).
+
+    Collection needs only the config: a target is built once collection is over, and only if a
+    collected scenario runs on it, so that a run imports no adapter it does not use. Building all
+    of them before the first scenario (not at each one's first scenario) keeps the rule that bad
+    input stops the run before anything runs.
+    """
 
     def __init__(self, config: Config, selected: list[TargetConfig]) -> None:
         self.config = config
-        self.selected = selected
-        self.targets: dict[str, Any] = {}
+        self.selected = {target.name: target for target in selected}
         for target in selected:
-            self.targets[target.name] = create_target(config, target)
+            adapter_spec(config, target)  # a misspelt adapter stops the run before collection
+        self.resources = SuiteResources(config.fixtures)
+        self.targets: dict[str, Target] = {}
+
+    def build(self, names: Iterable[str]) -> None:
+        """Build the targets named (in config order); ConfigError if an adapter cannot build one."""
+        for name in self.selected:
+            if name in names and name not in self.targets:
+                self.targets[name] = create_target(self.config, self.selected[name], self.resources)
 
     def close(self) -> None:
-        """Stop every target (and so every server it started); safe to call twice."""
-        while self.targets:
-            _, target = self.targets.popitem()
-            target.close()
+        """Stop every target (and so every server it started), then the shared IdP; safe to call twice."""
+        try:
+            while self.targets:
+                _, target = self.targets.popitem()
+                target.close()
+        finally:
+            self.resources.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,7 +126,7 @@ def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every scenario runs once per selected target."""
     if "target_name" in metafunc.fixturenames:
-        names = [t.name for t in metafunc.config.stash[SUITE].selected]
+        names = list(metafunc.config.stash[SUITE].selected)
         metafunc.parametrize("target_name", names, ids=names, scope="session")
 
 
@@ -116,10 +134,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     suite = config.stash[SUITE]
     for item in items:
         info = scenario_info(item, suite)
-        if info is None:
-            continue
-        item.stash[INFO] = info
-        target = suite.targets[info.target]
+        if info is not None:
+            item.stash[INFO] = info
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the targets the collected scenarios run on, then decide what applies to each."""
+    if session.config.option.collectonly:
+        return
+    suite = session.config.stash[SUITE]
+    scenarios = [item for item in session.items if INFO in item.stash]
+    try:
+        suite.build({item.stash[INFO].target for item in scenarios})
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    for item in scenarios:
+        target = suite.targets[item.stash[INFO].target]
+        item.stash[INFO] = info = replace(item.stash[INFO], target_version=target.version)
         reason = not_applicable(item, target)
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
@@ -130,16 +161,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
-    """Feature, rule and scenario of a scenario item; None for the harness's own tests."""
+    """Feature, rule and scenario of a scenario item; None for the harness's own tests. The target's
+    version is the configured one until the target is built (which may resolve "latest")."""
     callspec = getattr(item, "callspec", None)
     template = scenario_template_of(getattr(item, "obj", None))
     if template is None or callspec is None or "target_name" not in callspec.params:
         return None
     name = callspec.params["target_name"]
-    target = suite.targets[name]
     return ScenarioInfo(
         target=name,
-        target_version=target.version,
+        target_version=suite.selected[name].version,
         feature=template.feature.name,
         rule=template.rule.name if template.rule else None,
         scenario=template.name,
@@ -147,7 +178,7 @@ def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
     )
 
 
-def not_applicable(item: pytest.Item, target: Any) -> str | None:
+def not_applicable(item: pytest.Item, target: Target) -> str | None:
     """Why a scenario does not apply to a target (its version or capabilities), or None."""
     for mark in item.iter_markers("streamlit_versions"):
         spec = mark.args[0]
@@ -178,8 +209,14 @@ def suite(pytestconfig: pytest.Config) -> Suite:
     return pytestconfig.stash[SUITE]
 
 
+@pytest.fixture(scope="session")
+def resources(suite: Suite) -> SuiteResources:
+    """The run's shared resources: steps read the people and secrets templates from it."""
+    return suite.resources
+
+
 @pytest.fixture
-def target(suite: Suite, target_name: str) -> Iterator[Any]:
+def target(suite: Suite, target_name: str) -> Iterator[Target]:
     """The scenario's target, with a clean view (fresh IdP record) for this scenario only."""
     chosen = suite.targets[target_name]
     chosen.begin_scenario()
@@ -203,7 +240,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def record_failure(suite: Suite, info: ScenarioInfo, directory: Path) -> None:
     """Let a target that can show what a person saw (a screenshot, the page) keep it, named after
     the scenario; the call phase ends before the scenario's browsers close, so the page is there."""
-    target = suite.targets[info.target]
+    target = suite.targets.get(info.target)
     if isinstance(target, RecordsFailures):
         example = f" [{info.example}]" if info.example else ""
         target.record_failure(f"{info.target} - {info.scenario}{example}", directory)

@@ -13,13 +13,32 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-from logoutspec.contract import Element, ScriptRun
-
 from .auth import LOGIN_PATH, LOGOUT_PATH, AuthSecrets, encode_provider_token
+
+
+@dataclass(frozen=True)
+class Element:
+    """One thing a script run rendered: kind is "markdown", "json", "button" or "exception"; text
+    the markdown, JSON text, button label or exception message. (The reference keeps its own
+    types: it is an implementation, and depends on nothing of the harness that checks it.)"""
+
+    kind: str
+    text: str
+    widget_id: str = ""
+    exc_type: str = ""
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """What one run of the app script rendered, and where it asked the browser to go."""
+
+    elements: tuple[Element, ...]
+    auth_redirect: str | None = None
 
 
 class StreamlitAPIException(Exception):
@@ -65,7 +84,7 @@ class UserInfoProxy(Mapping[str, Any]):
 
 
 class AppSession:
-    """One app session; it is what ReferenceServer.connect returns (a logoutspec.contract.Connection)."""
+    """One app session (a websocket in Streamlit); it is what ReferenceServer.connect returns."""
 
     def __init__(
         self, *, app: Path, secrets: AuthSecrets, base_path: str, page_url: str, user_info: dict[str, Any]

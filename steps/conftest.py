@@ -7,13 +7,12 @@ from collections.abc import Iterator
 import pytest
 from logoutspec.steps.world import World
 
-from logoutspec.contract import Target
-from logoutspec.plugin import Suite
+from logoutspec.contract import SuiteData, Target
 
 
 @pytest.fixture(autouse=True)
-def world(target: Target, suite: Suite) -> Iterator[World]:
+def world(target: Target, resources: SuiteData) -> Iterator[World]:
     """Autouse, so that every scenario depends on the target and is run once per target."""
-    world = World(target=target, fixtures=suite.config.fixtures)
+    world = World(target=target, fixtures=resources)
     yield world
     world.close()

@@ -20,7 +20,6 @@ from logoutspec.steps.world import (
 from pytest_bdd import given, parsers, then
 
 from logoutspec.contract import Hop
-from logoutspec.targets.http_browser import deletes_cookie
 
 THIRTY_DAYS = 30 * 86400
 CLOCK_TOLERANCE = 10.0  # seconds between our clock and the server's when it stamps a cookie
@@ -82,8 +81,8 @@ def is_logout(url: str) -> bool:
 def logout_deletes_cookie(world: World, kind: str) -> None:
     history = set_cookies_named(world.browsers[0].navigations, COOKIES[kind])
     now = time.time()
-    set_paths = {c.path for hop, c in history if not deletes_cookie(c, now) and LOGOUT_PATH not in hop.url}
-    deleted_paths = {c.path for hop, c in history if deletes_cookie(c, now) and is_logout(hop.url)}
+    set_paths = {c.path for hop, c in history if not c.deletes(now) and LOGOUT_PATH not in hop.url}
+    deleted_paths = {c.path for hop, c in history if c.deletes(now) and is_logout(hop.url)}
     assert set_paths, f"the {kind} cookie was never set"
     assert deleted_paths, f"the logout response sent no Set-Cookie deleting the {kind} cookie"
     assert set_paths <= deleted_paths, f"set with path {set_paths}, deleted with path {deleted_paths}"

@@ -10,9 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from logoutspec.fixtures import Fixtures
-
-from logoutspec.contract import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, Tab, Target
+from logoutspec.contract import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, SuiteData, Tab, Target
 
 IDENTITY_COOKIE = "_streamlit_user"
 COOKIES = {"identity": IDENTITY_COOKIE, "tokens": "_streamlit_user_tokens"}  # the tokens cookie: 1.53+
@@ -22,7 +20,7 @@ LOGOUT_PATH = "/auth/logout"
 @dataclass
 class World:
     target: Target
-    fixtures: Fixtures
+    fixtures: SuiteData
     spec: AppSpec = field(default_factory=AppSpec)
     secrets_template: str | None = None
     browsers: list[Browser] = field(default_factory=list)

@@ -17,10 +17,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from logoutspec.fixtures import Fixtures
 from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
 
 from logoutspec.contract import AppSpec
+from logoutspec.resources import SuiteResources
 from logoutspec.targets.browser import BrowserApp, BrowserTarget, ChromiumBrowser
 
 pytestmark = [pytest.mark.streamlit, pytest.mark.browser]
@@ -32,11 +32,12 @@ RUN_MARKER = "LOGOUTSPEC_BROWSER_TEST_RUN"  # in the environment of every proces
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[BrowserTarget]:
-    started = BrowserTarget(name="browser", version="1.50.0", options={}, fixtures=Fixtures.default())
-    try:
-        yield started
-    finally:
-        started.close()
+    with SuiteResources.default() as resources:
+        started = BrowserTarget(name="browser", version="1.50.0", options={}, resources=resources)
+        try:
+            yield started
+        finally:
+            started.close()
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def app(target: BrowserTarget) -> Iterator[BrowserApp]:
 
 def logged_in(app: BrowserApp) -> ChromiumBrowser:
     """A browser in which Alice clicked "Log in" and signed in at the identity provider."""
-    browser = app.new_browser(Fixtures.default().person("alice"))
+    browser = app.new_browser(SuiteResources.default().person("alice"))
     browser.open_tab().click("Log in")
     return browser
 
@@ -92,7 +93,7 @@ def test_a_changed_cookie_value_replaces_the_cookie(app: BrowserApp) -> None:
 
 def test_a_login_stopped_before_the_callback_keeps_its_url_unrequested(target: BrowserTarget, app: BrowserApp) -> None:
     """What an attacker does with his own login: keep the link back to the app for someone else."""
-    bob = app.new_browser(Fixtures.default().person("bob"))
+    bob = app.new_browser(SuiteResources.default().person("bob"))
     url = bob.open_tab().click_and_stop_before("Log in", "oauth2callback")
     assert urlsplit(url).path.endswith("/oauth2callback")
     assert {"code", "state"} <= parse_qs(urlsplit(url).query).keys()
@@ -106,7 +107,7 @@ def test_a_login_stopped_before_the_callback_keeps_its_url_unrequested(target: B
 def test_a_login_the_idp_answers_without_its_form_is_stopped_too(app: BrowserApp) -> None:
     """Signed in at the identity provider already, the browser goes from the click straight to the
     redirect back to the app: the stop comes before any page lands, and the tab stays on the app."""
-    bob = app.new_browser(Fixtures.default().person("bob"))
+    bob = app.new_browser(SuiteResources.default().person("bob"))
     first = bob.open_tab().click_and_stop_before("Log in", "oauth2callback")
     tab = bob.open_tab()
     second = tab.click_and_stop_before("Log in", "oauth2callback")
@@ -164,13 +165,15 @@ CLOSE_AND_WAIT = f"""
 import os, sys
 sys.path.insert(0, "tests")
 from test_browser_target import processes_marked
-from logoutspec.fixtures import Fixtures
+from logoutspec.resources import SuiteResources
 from logoutspec.targets.browser import BrowserTarget
 from logoutspec.contract import AppSpec
-target = BrowserTarget(name="browser", version="1.50.0", options={{}}, fixtures=Fixtures.default())
+resources = SuiteResources.default()
+target = BrowserTarget(name="browser", version="1.50.0", options={{}}, resources=resources)
 target.serve(AppSpec()).new_browser().open_tab()
 print(*processes_marked(os.environ["{RUN_MARKER}"]).values(), flush=True)
 target.close()
+resources.close()
 print("closed", flush=True)
 sys.stdin.readline()
 """

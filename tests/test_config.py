@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from logoutspec.config import ConfigError, create_target, load_config
+from logoutspec.resources import SuiteResources
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """
@@ -31,7 +32,7 @@ def config_error(path: Path, targets: list[str] | None = None) -> str:
     with pytest.raises(ConfigError) as caught:
         config = load_config(path)
         for target in config.select(targets or []):
-            create_target(config, target)
+            create_target(config, target, SuiteResources(config.fixtures))
     return str(caught.value)
 
 
@@ -52,6 +53,11 @@ BAD_CONFIGS = {
     "factory raising": (
         '[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\n',
         "targets.x: adapter failed: ValueError: takes no options, got colour",
+    ),
+    "factory returning no Target": (
+        '[targets.x]\nadapter = "types:SimpleNamespace"\n',
+        "targets.x.adapter: the adapter returned a SimpleNamespace, which lacks idp, serve, begin_scenario, "
+        "end_scenario, advance_clock, close, capabilities of Target",
     ),
     "wrong type of version": (
         '[targets.x]\nadapter = "reference"\nversion = 1.5\n',
@@ -108,8 +114,9 @@ def test_good_config_loads() -> None:
     [
         ("[targets\n", [], "conformance.toml: (file): not valid TOML"),
         (GOOD, ["--target", "ghost"], "conformance.toml: targets.ghost: no such target"),
+        ('[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\n', [], "targets.x: adapter failed"),
     ],
-    ids=["not TOML", "unknown target"],
+    ids=["not TOML", "unknown target", "factory raising"],
 )
 def test_pytest_exits_with_one_line(tmp_path: Path, text: str, args: list[str], expected: str) -> None:
     """End to end: the real pytest command prints one ERROR line, no traceback, exit 4."""

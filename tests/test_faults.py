@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from logoutspec.fixtures import Fixtures
 
 from logoutspec.contract import AppSpec, NavigationError
+from logoutspec.resources import SuiteResources
 from logoutspec.targets.streamlit.server import StreamlitServer, provision
 from logoutspec.targets.streamlit.target import StreamlitTarget
 
@@ -141,26 +141,27 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_an_unreachable_identity_provider_fails_the_login_clearly() -> None:
     """The provider's metadata URL answers nothing: the login ends on an error, within bounds."""
-    fixtures = Fixtures.default()
-    target = StreamlitTarget(name="x", version="1.50.0", options={}, fixtures=fixtures)
+    resources = SuiteResources.default()
+    target = StreamlitTarget(name="x", version="1.50.0", options={}, resources=resources)
     try:
-        dead_idp = fixtures.secrets_template("default").replace("${server_metadata_url}", "http://127.0.0.1:9/x")
-        tab = target.serve(AppSpec(), dead_idp).new_browser(fixtures.person("alice")).open_tab()
+        dead_idp = resources.secrets_template("default").replace("${server_metadata_url}", "http://127.0.0.1:9/x")
+        tab = target.serve(AppSpec(), dead_idp).new_browser(resources.person("alice")).open_tab()
         started = time.monotonic()
         with pytest.raises(NavigationError, match="auth/login"):
             tab.click("Log in")
         assert time.monotonic() - started < 30
     finally:
         target.close()
+        resources.close()
 
 
 def test_a_server_that_dies_mid_run_is_a_clear_error() -> None:
     """The server is killed between two page loads: the next one fails at once, naming the URL."""
-    fixtures = Fixtures.default()
-    target = StreamlitTarget(name="x", version="1.50.0", options={}, fixtures=fixtures)
+    resources = SuiteResources.default()
+    target = StreamlitTarget(name="x", version="1.50.0", options={}, resources=resources)
     try:
         app = target.serve(AppSpec())
-        browser = app.new_browser(fixtures.person("alice"))
+        browser = app.new_browser(resources.person("alice"))
         browser.open_tab()
         os.kill(app.server.pid, signal.SIGKILL)
         started = time.monotonic()
@@ -169,6 +170,7 @@ def test_a_server_that_dies_mid_run_is_a_clear_error() -> None:
         assert time.monotonic() - started < 10
     finally:
         target.close()
+        resources.close()
 
 
 def test_a_missing_app_file_fails_its_scenarios_naming_the_file(tmp_path: Path) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from logoutspec.fixtures import Fixtures
 from logoutspec.reference_impl import auth
 from logoutspec.reference_impl.mutations import MUTATIONS
 
 from logoutspec.config import load_config
 from logoutspec.mutants import main
+from logoutspec.resources import SuiteResources
 from logoutspec.targets.reference import ReferenceTarget
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,7 @@ def test_bad_input_is_one_line_naming_file_and_key(
 def test_a_mutation_is_in_force_only_between_begin_and_end_of_its_scenarios() -> None:
     """The unmutated reference runs in the same process as the mutants: it must never see one."""
     target = ReferenceTarget(
-        name="mutant", version="1.50.0", options={"mutation": "cookie-lasts-1-day"}, fixtures=Fixtures.default()
+        name="mutant", version="1.50.0", options={"mutation": "cookie-lasts-1-day"}, resources=SuiteResources.default()
     )
     target.begin_scenario()
     try:

@@ -28,10 +28,8 @@ from freezegun import freeze_time
 from jwt.algorithms import RSAAlgorithm
 from logoutspec.reference_impl import ReferenceServer, auth
 from logoutspec.reference_impl.auth import IDENTITY_COOKIE, TOKENS_COOKIE, AuthSecrets, StreamlitAuthError
-from logoutspec.reference_impl.runtime import AppSession
+from logoutspec.reference_impl.runtime import AppSession, ScriptRun
 from logoutspec.reference_impl.server import VersionBehaviour
-
-from logoutspec.contract import ScriptRun
 
 APPS = Path(__file__).resolve().parent.parent / "fixtures" / "apps"
 ISSUER = "http://127.0.0.1:9100"

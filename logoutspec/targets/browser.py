@@ -32,7 +32,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from logoutspec.contract import AppSpec, Cookie, Hop, IdpRecord, NavigationError, Person, ScriptRun
-from logoutspec.fixtures import Fixtures
+from logoutspec.resources import SuiteResources
 from logoutspec.targets.http_browser import origin_of, parse_set_cookie
 from logoutspec.targets.streamlit.proto import RunCollector
 from logoutspec.targets.streamlit.target import StreamlitTarget
@@ -60,10 +60,10 @@ class BrowserTarget:
     target opens the apps it serves in Chromium instead of the wire client.
     """
 
-    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
+    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
         if not Path(CHROMIUM).is_file():
             raise RuntimeError(f"no Chromium at {CHROMIUM}; install Debian's with `apt-get install -y chromium`")
-        self.servers = StreamlitTarget(name=name, version=version, options=options, fixtures=fixtures)
+        self.servers = StreamlitTarget(name=name, version=version, options=options, resources=resources)
         self.name = name
         self.version = version
         self.capabilities = self.servers.capabilities

@@ -9,7 +9,6 @@ implementation, a protobuf websocket for real Streamlit.
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -240,15 +239,6 @@ def parse_set_cookie(raw: str) -> SetCookie:
         if key:
             attributes[key.lower()] = attr_value
     return SetCookie(name=name, value=value.strip('"'), attributes=attributes, raw=raw)
-
-
-def deletes_cookie(cookie: SetCookie, now: float) -> bool:
-    """Whether a Set-Cookie header makes the browser drop the cookie (expired or Max-Age<=0)."""
-    if "max-age" in cookie.attributes:
-        return int(cookie.attributes["max-age"]) <= 0
-    if "expires" in cookie.attributes:
-        return parsedate_to_datetime(cookie.attributes["expires"]).timestamp() <= now
-    return False
 
 
 def origin_of(url: str) -> str:

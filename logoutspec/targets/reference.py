@@ -23,15 +23,33 @@ from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 from packaging.version import InvalidVersion, Version
 
-from logoutspec.contract import AppSpec, IdpRecord, Person
-from logoutspec.fixtures import Fixtures, render_secrets
-from logoutspec.fixtures.idp import FixtureIdP, load_idp_config, mount
-from logoutspec.reference_impl import ReferenceServer, mutations
+from logoutspec.contract import AppSpec, Element, IdpRecord, Person, ScriptRun
+from logoutspec.reference_impl import ReferenceServer, mutations, runtime
+from logoutspec.resources import MockedIdp, SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
 
 APP_HOST = "http://localhost"
 FIRST_PORT = 8501
-IDP_ISSUER = "http://127.0.0.1:9000"
+
+
+class ReferenceConnection:
+    """A reference app session as the contract's Connection: its runs in the contract's types
+    (reference_impl keeps its own, so that it depends on nothing of the harness)."""
+
+    def __init__(self, session: runtime.AppSession) -> None:
+        self._session = session
+
+    @property
+    def session_id(self) -> str:
+        return self._session.session_id
+
+    def run(self, trigger: str | None = None) -> ScriptRun:
+        done = self._session.run(trigger)
+        elements = tuple(Element(e.kind, e.text, widget_id=e.widget_id, exc_type=e.exc_type) for e in done.elements)
+        return ScriptRun(elements=elements, auth_redirect=done.auth_redirect)
+
+    def close(self) -> None:
+        self._session.close()
 
 
 class ReferenceApp:
@@ -42,7 +60,10 @@ class ReferenceApp:
         self.base_url = base_url
 
     def new_browser(self, person: Person | None = None) -> HttpBrowser:
-        return HttpBrowser(self.base_url, self.server.connect, person, requests.Session())
+        return HttpBrowser(self.base_url, self.connect, person, requests.Session())
+
+    def connect(self, page_url: str, headers: dict[str, str]) -> ReferenceConnection:
+        return ReferenceConnection(self.server.connect(page_url, headers))
 
     def mount(self, mock: responses.RequestsMock) -> None:
         origin = self.base_url.split("/", 3)[:3]
@@ -65,26 +86,28 @@ class ReferenceTarget:
 
     capabilities = frozenset({"clock"})
 
-    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
+    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
         self.mutation = mutation_option(options)
         self.name = name
         self.version = release_number(version)
-        self.fixtures = fixtures
+        self.resources = resources
         self.cookie_secret = secrets.token_urlsafe(32)
-        self._idp: FixtureIdP | None = None
         self.apps: dict[tuple[AppSpec, str], ReferenceApp] = {}
         self.mock: responses.RequestsMock | None = None
         self.clock: FrozenDateTimeFactory | None = None
         self._in_scenario = ExitStack()  # what end_scenario undoes: the mutation, the frozen clock
 
     @property
+    def mocked_idp(self) -> MockedIdp:
+        """The run's fixture IdP, in process (made on first use)."""
+        return self.resources.mocked_idp()
+
+    @property
     def idp(self) -> IdpRecord:
-        if self._idp is None:
-            self._idp = FixtureIdP(IDP_ISSUER, load_idp_config(self.fixtures.idp))
-        return self._idp
+        return self.mocked_idp.record
 
     def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> ReferenceApp:
-        template = secrets_toml if secrets_toml is not None else self.fixtures.secrets_template(spec.secrets)
+        template = secrets_toml if secrets_toml is not None else self.resources.secrets_template(spec.secrets)
         key = (spec, template)
         if key not in self.apps:
             self.apps[key] = self._start_app(spec, template, FIRST_PORT + len(self.apps))
@@ -95,9 +118,12 @@ class ReferenceTarget:
     def _start_app(self, spec: AppSpec, template: str, port: int) -> ReferenceApp:
         base_path = f"{spec.base_path.strip('/')}/" if spec.base_path else ""
         base_url = f"{APP_HOST}:{port}/{base_path}"
-        filled = render_secrets(template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=IDP_ISSUER)
+        issuer = self.mocked_idp.issuer
+        filled = self.resources.render_secrets(
+            template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=issuer
+        )
         server = ReferenceServer(
-            app=self.fixtures.app(spec.app),
+            app=self.resources.app(spec.app),
             secrets_toml=filled,
             base_url=base_url,
             http=requests.Session(),
@@ -112,7 +138,7 @@ class ReferenceTarget:
             self._in_scenario.enter_context(mutations.applied(self.mutation))
         self.idp.reset()
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        mount(self.idp, self.mock)
+        self.mocked_idp.mount(self.mock)
         for app in self.apps.values():
             app.mount(self.mock)
         self.mock.start()

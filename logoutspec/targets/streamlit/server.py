@@ -22,7 +22,6 @@ import fcntl
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from packaging.version import InvalidVersion, Version
 
 from logoutspec.compat import forget_websocket_handshake_cookies
 from logoutspec.contract import ScriptRun
+from logoutspec.resources import reserve_port
 from logoutspec.targets.http_browser import origin_of
 from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
 
@@ -136,17 +136,6 @@ def _run_or_explain(command: list[str], version: str) -> None:
 
 
 # --- server lifecycle -------------------------------------------------------------------------
-
-
-def reserve_port() -> int:
-    """A free TCP port on 127.0.0.1, chosen before the server starts.
-
-    The caller needs the port first: redirect_uri in secrets.toml must name it. The port is only
-    probably free when the server binds it; a clash makes Streamlit exit, which start() reports.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def base_url_for(port: int, base_path: str = "") -> str:

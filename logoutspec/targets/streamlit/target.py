@@ -17,17 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from logoutspec.fixtures import Fixtures, render_secrets
-from logoutspec.fixtures.idp import IdpServer, start_idp_server
 
 from logoutspec.contract import AppSpec, IdpRecord, Person
+from logoutspec.resources import SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
 from logoutspec.targets.streamlit.server import (
     StreamlitConnection,
     StreamlitServer,
     base_url_for,
     provision,
-    reserve_port,
     resolve_version,
 )
 
@@ -52,33 +50,27 @@ class StreamlitTarget:
 
     capabilities: frozenset[str] = frozenset()
 
-    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], fixtures: Fixtures) -> None:
+    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
         unknown = set(options) - KNOWN_OPTIONS
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
         self.name = name
         self.version = resolve_version(version)  # "latest" becomes the newest release
-        self.fixtures = fixtures
+        self.resources = resources
         self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
         self.python: Path = provision(self.version)  # fails here, at set-up, if the version cannot be had
         self.cookie_secret = secrets.token_urlsafe(32)
         self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
         self.failed: dict[tuple[AppSpec, str], RuntimeError] = {}
         self.stack = ExitStack()
-        self._idp: IdpServer | None = None
-
-    @property
-    def idp_server(self) -> IdpServer:
-        if self._idp is None:
-            self._idp = self.stack.enter_context(start_idp_server(self.fixtures.idp))
-        return self._idp
 
     @property
     def idp(self) -> IdpRecord:
-        return self.idp_server.record
+        """The run's fixture IdP server (the harness starts it on first use and stops it)."""
+        return self.resources.idp_server().record
 
     def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> StreamlitApp:
-        template = secrets_toml if secrets_toml is not None else self.fixtures.secrets_template(spec.secrets)
+        template = secrets_toml if secrets_toml is not None else self.resources.secrets_template(spec.secrets)
         key = (spec, template)
         if key in self.failed:  # a server that would not start is not tried again in every scenario
             raise self.failed[key]
@@ -91,13 +83,15 @@ class StreamlitTarget:
         return self.apps[key]
 
     def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
-        port = reserve_port()
+        port = self.resources.reserve_port()
         base_url = base_url_for(port, spec.base_path)
-        issuer = self.idp_server.issuer
-        secrets_toml = render_secrets(template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=issuer)
+        issuer = self.resources.idp_server().issuer
+        secrets_toml = self.resources.render_secrets(
+            template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=issuer
+        )
         server = StreamlitServer(
             self.python,
-            self.fixtures.app(spec.app),
+            self.resources.app(spec.app),
             secrets_toml,
             port=port,
             base_path=spec.base_path,
@@ -119,7 +113,6 @@ class StreamlitTarget:
         raise NotImplementedError(f"target {self.name} has no controllable clock")
 
     def close(self) -> None:
-        """Stop every server and the IdP, by PID, in reverse order of starting."""
+        """Stop every server, by PID, in reverse order of starting (the harness stops the IdP)."""
         self.stack.close()
         self.apps.clear()
-        self._idp = None
