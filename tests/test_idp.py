@@ -18,6 +18,7 @@ import requests
 import responses
 from freezegun import freeze_time
 from logoutspec.fixtures.idp import FixtureIdP, load_idp_config, mount, start_idp_server
+from logoutspec.fixtures.idp.provider import another
 
 from logoutspec.contract import IdpRecord
 
@@ -364,6 +365,23 @@ def test_misbehave_issues_an_id_token_with_another_claim(
     idp.reset()
     id_token = exchange(browser, login(browser)).json()["id_token"]
     assert jwt.decode(id_token, options={"verify_signature": False})[claim] == honest
+
+
+@pytest.mark.parametrize("sent", ["another-nonce", "another", ""], ids=["old-constant", "another", "empty"])
+def test_a_misbehaving_nonce_is_wrong_whatever_the_client_sent(
+    browser: requests.Session, idp: FixtureIdP, sent: str
+) -> None:
+    """Wrong for certain, not with high probability: a client may send any nonce, even the one a
+    misbehaving IdP would have made up (the old fault answered "another-nonce"), or an empty one."""
+    idp.misbehave("nonce")
+    code = login(browser, nonce=sent)
+    claims = jwt.decode(exchange(browser, code).json()["id_token"], options={"verify_signature": False})
+    assert claims["nonce"] != sent
+
+
+@pytest.mark.parametrize("honest", ["state-1", "another", "x/another", "", None])
+def test_another_value_is_never_the_honest_one(honest: str | None) -> None:
+    assert another(honest) not in (honest, None)
 
 
 def test_misbehave_answers_with_a_state_the_client_did_not_send(browser: requests.Session, idp: FixtureIdP) -> None:
