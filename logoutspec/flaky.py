@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ class Run:
     records: list[dict[str, Any]] | None
     seconds: float
     tail: str = ""
+    resumed: bool = False  # read from an earlier gate's reports dir (--resume), not run now
 
 
 @dataclass
@@ -95,21 +97,45 @@ def pytest_command(target: str, seed: int, out: Path, config: Path, suite: Path,
     ]
 
 
-def run_once(target: str, seed: int, reports: Path, config: Path, suite: Path, extra: list[str]) -> Run:
+def run_once(
+    target: str, seed: int, reports: Path, config: Path, suite: Path, extra: list[str], resume: bool = False
+) -> Run:
+    """One run; with resume, a run whose results.json is already in its reports dir is read, not
+    repeated (so that a long gate, stopped, goes on where it stopped)."""
     out = reports / target / f"seed-{seed}"
     results = out / "results.json"
+    if resume and results.exists():
+        return Run(target, seed, json.loads(results.read_text()), 0.0, resumed=True)
     results.unlink(missing_ok=True)  # a results.json left by an earlier gate must not pass for this run's
     started = time.monotonic()
-    finished = subprocess.run(pytest_command(target, seed, out, config, suite, extra), capture_output=True, text=True)
+    output = run_pytest(pytest_command(target, seed, out, config, suite, extra))
     seconds = time.monotonic() - started
-    tail = " | ".join((finished.stdout + finished.stderr).strip().splitlines()[-3:])
+    tail = " | ".join(output.strip().splitlines()[-3:])
     records = json.loads(results.read_text()) if results.exists() else None
     return Run(target, seed, records, seconds, tail)
+
+
+def run_pytest(command: list[str]) -> str:
+    """Run one pytest process and return its output. If the gate is stopped meanwhile (Ctrl-C,
+    SIGTERM), the run gets one SIGTERM, on which the suite stops the servers it started, and the
+    gate waits for that rather than killing it (subprocess.run would kill it, orphaning its
+    servers). Its own session keeps a terminal's Ctrl-C from reaching it a second time."""
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    with subprocess.Popen(command, start_new_session=True, **pipes) as process:
+        try:
+            output, _ = process.communicate()
+        except BaseException:
+            process.terminate()
+            process.wait()
+            raise
+    return output
 
 
 def describe_run(run: Run) -> str:
     if run.records is None:
         return f"{run.target} seed {run.seed}: no results.json ({run.seconds:.1f} s): {run.tail}"
+    if run.resumed:
+        return f"{run.target} seed {run.seed}: read from an earlier run (--resume)"
     counts: dict[str, int] = defaultdict(int)
     for record in run.records:
         counts[record["outcome"]] += 1
@@ -150,6 +176,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, help="seed of the first run; run i uses seed+i (default: random)")
     parser.add_argument("--config", type=Path, default=Path("conformance.toml"), help="default: conformance.toml")
     parser.add_argument("--reports-dir", type=Path, default=Path("reports/flaky"), help="default: reports/flaky")
+    parser.add_argument(
+        "--resume", action="store_true", help="read the runs whose results.json the reports dir already holds"
+    )
     parser.add_argument("--suite", type=Path, default=SUITE, help="the test path pytest runs (default: the steps)")
     parser.add_argument("pytest_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -160,6 +189,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by PID: stop the run too
+    try:
+        return gate(args)
+    except KeyboardInterrupt:
+        print("flaky: stopped; the run in progress stopped its servers (--resume goes on from here)", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def gate(args: argparse.Namespace) -> int:
+    """Every run of every target, one after the other (each has the machine to itself), then the comparison."""
     try:
         targets = [target.name for target in load_config(args.config).select(args.target)]
     except ConfigError as error:
@@ -171,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for target in targets:
         for seed in range(first, first + args.runs):
-            runs.append(run_once(target, seed, args.reports_dir, config, args.suite, extra))
+            runs.append(run_once(target, seed, args.reports_dir, config, args.suite, extra, args.resume))
             print(describe_run(runs[-1]), flush=True)
     found = differences(runs)
     print_differences(found, config, args.suite, extra)
