@@ -30,6 +30,7 @@ from logoutspec.reference_impl import ReferenceServer, auth
 from logoutspec.reference_impl.auth import IDENTITY_COOKIE, TOKENS_COOKIE, AuthSecrets, StreamlitAuthError
 from logoutspec.reference_impl.runtime import AppSession, ScriptRun
 from logoutspec.reference_impl.server import VersionBehaviour
+from logoutspec.steps import signed_cookies
 
 APPS = Path(__file__).resolve().parent.parent / "fixtures" / "apps"
 ISSUER = "http://127.0.0.1:9100"
@@ -556,7 +557,7 @@ def tamper_payload(cookie: str) -> str:
 
 
 def tamper_signature(cookie: str) -> str:
-    return cookie[:-1] + ("0" if cookie[-1] != "0" else "1")
+    return signed_cookies.parse(cookie).with_altered_signature().value
 
 
 @pytest.mark.parametrize("tamper", [tamper_payload, tamper_signature])
