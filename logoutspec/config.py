@@ -212,7 +212,11 @@ def _target(path: Path, name: str, value: Any) -> TargetConfig:
     _reject_unknown(path, f"{prefix}.", table, _TARGET_KEYS)
     if "adapter" not in table:
         raise ConfigError(path, f"{prefix}.adapter", 'missing (e.g. adapter = "reference")')
-    version = _string(path, f"{prefix}.version", table.get("version", "1.50.0"))
+    if "version" not in table:  # no silent default: every report names the version a target was checked against
+        raise ConfigError(
+            path, f"{prefix}.version", 'missing: the Streamlit version it is checked against (e.g. version = "1.50.0")'
+        )
+    version = _string(path, f"{prefix}.version", table["version"])
     try:
         if version != "latest":  # an adapter that supports "latest" resolves it to a release
             Version(version)

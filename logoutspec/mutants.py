@@ -1,8 +1,9 @@
 """The mutation check: a conformance suite is only as good as the implementations it rejects.
 
-    python -m logoutspec.mutants [--config mutations.toml] [--baseline NAME ...] [--report reports/mutations.json]
+    logoutspec mutants [--config mutations.toml] [--baseline NAME ...] [--report reports/mutations.json]
 
-The baselines default to the config's suite.baselines (mutations.toml names both references).
+The config defaults to ./mutations.toml, else the packaged one; the baselines to the config's
+suite.baselines (mutations.toml names both references).
 
 It runs the conformance suite once over every target of a config in conformance.toml's format:
 the baselines, implementations that must pass every scenario that applies to them (one per
@@ -21,24 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from logoutspec.config import Config, ConfigError, load_config
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PYTEST_DONE = (0, 1)  # pytest's exit codes for "all passed" and "some failed": the suite did run
-
-Record = dict[str, Any]  # one record of reports/results.json
-
-
-class SuiteError(Exception):
-    """The conformance suite did not run to the end (a config error, a crash): one line."""
+from logoutspec.locations import config_in
+from logoutspec.runner import Record, SuiteError, print_progress, run_suite
 
 
 @dataclass(frozen=True)
@@ -92,14 +84,14 @@ class Check:
         return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m logoutspec.mutants") -> int:
+    args = parse_args(argv, prog)
     try:
         config = load_config(args.config)
         baselines = args.baseline or list(config.baselines)
         for baseline in baselines:
             require_target(config, baseline)
-        records = run_suite(config.path)
+        records = run_every_target(config.path)
     except (ConfigError, SuiteError) as error:
         print(error, file=sys.stderr)
         return 2
@@ -109,12 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if check.problems else 0
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None, prog: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m logoutspec.mutants",
+        prog=prog,
         description="Check that the conformance suite passes a baseline target and fails every mutant target.",
     )
-    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "mutations.toml", help="default: mutations.toml")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=config_in(Path.cwd(), "mutations.toml")[0],
+        help="default: ./mutations.toml, else the packaged one (the reference and its mutants)",
+    )
     parser.add_argument(
         "--baseline",
         action="append",
@@ -124,7 +121,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--report",
         type=Path,
-        default=PROJECT_ROOT / "reports" / "mutations.json",
+        default=Path("reports") / "mutations.json",
         help="default: reports/mutations.json",
     )
     args = parser.parse_args(argv)
@@ -138,30 +135,16 @@ def require_target(config: Config, name: str) -> None:
         raise ConfigError(config.path, f"targets.{name}", f"no such target (--baseline); known: {known}")
 
 
-def run_suite(config_path: Path) -> list[Record]:
-    """Run every scenario once per target of the config and read the records back.
+def run_every_target(config_path: Path) -> list[Record]:
+    """Run every scenario once per target of the config and read the records back; progress
+    target by target on stderr.
 
-    The run gets a scratch rootdir, so its reports/results.json (the plugin writes it under the
-    rootdir) is its own: another run in the same checkout can neither overwrite it before it is
-    read nor have its own report replaced by this one.
+    The run's reports go to a scratch folder, so that its results.json is its own: another run
+    in the same directory can neither overwrite it before it is read nor have its own replaced.
     """
     with tempfile.TemporaryDirectory(prefix="mutants-") as scratch:
-        command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        command += ["--rootdir", scratch, "--conformance-config", str(config_path), "--target", "all"]
-        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
-        results = Path(scratch) / "reports" / "results.json"
-        if done.returncode not in PYTEST_DONE or not results.exists():
-            raise SuiteError(pytest_error(done))
-        return json.loads(results.read_text())
-
-
-def pytest_error(done: subprocess.CompletedProcess[str]) -> str:
-    """pytest's own one-line ERROR (the config's file and key), else its last line of output."""
-    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-    errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
-    if errors:
-        return errors[0]
-    return f"the conformance suite stopped (pytest exit {done.returncode}): {lines[-1] if lines else 'no output'}"
+        options = ("--conformance-config", str(config_path), "--target", "all", "-p", "no:randomly")
+        return run_suite(*options, reports=Path(scratch) / "reports", progress=print_progress).records
 
 
 def evaluate(config: Config, baselines: list[str], records: list[Record]) -> Check:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import signal
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,20 +20,41 @@ import pytest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pytest_bdd.feature import get_features
 
-import logoutspec.features
 from logoutspec.compat import collected_features, example_row, scenario_template_of
 from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, adapter_spec, create_target, load_config
 from logoutspec.contract import RecordsFailures, Target
+from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import write_conformance_report
 from logoutspec.resources import SuiteResources
 from logoutspec.results import ResultLog, ScenarioInfo, deviation_ledger, example_label
+from logoutspec.runner import PROGRESS_PREFIX, elapsed
 
-FEATURES = Path(logoutspec.features.__file__).resolve().parent
 # The step definitions, shared by every scenario (pytest-bdd steps are fixtures).
 pytest_plugins = ["logoutspec.steps.actions", "logoutspec.steps.outcomes"]
 
 VERSION_TAG = "streamlit:"
 NEEDS_TAG = "needs:"
+
+
+class Progress:
+    """Which targets' scenarios have all finished: a long run says so target by target, with the
+    time elapsed (not a time per target: pytest interleaves the targets of outline scenarios)."""
+
+    def __init__(self, totals: Counter[str]) -> None:
+        self.totals = totals
+        self.done: Counter[str] = Counter()
+        self.started = time.monotonic()
+
+    def finish(self, target: str, version: str) -> str | None:
+        """The progress line once target's last scenario finished, else None."""
+        self.done[target] += 1
+        if self.done[target] != self.totals[target]:
+            return None
+        finished = sum(1 for name, total in self.totals.items() if self.done[name] == total)
+        return (
+            f"{target} (Streamlit {version}): its {self.totals[target]} scenarios done; "
+            f"{finished} of {len(self.totals)} targets done, {elapsed(time.monotonic() - self.started)} elapsed"
+        )
 
 
 class Suite:
@@ -77,28 +100,64 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the conformance scenarios against this target from conformance.toml "
         "(repeatable; 'all' for every target; default: suite.default_targets)",
     )
-    group.addoption("--conformance-config", default=None, metavar="PATH", help="default: <rootdir>/conformance.toml")
     group.addoption(
-        "--reports-dir", default=None, metavar="DIR", help="where results.json and the reports go (default: reports/)"
+        "--conformance-config",
+        default=None,
+        metavar="PATH",
+        help="default: <rootdir>/conformance.toml, else the packaged one with the built-in targets",
     )
+    group.addoption(
+        "--reports-dir",
+        default=None,
+        metavar="DIR",
+        help="where every report goes: results.json, conformance.md/.html, deviations.json, failures/, "
+        "cucumber.json, junit.xml (default: <rootdir>/reports)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_reports(config: pytest.Config) -> None:
+    """Send pytest-bdd's Cucumber JSON and pytest's JUnit XML to the reports folder, unless given
+    their own paths; first, because both plugins read their option in their own pytest_configure."""
+    reports = reports_dir(config)
+    if not config.option.cucumber_json_path:
+        config.option.cucumber_json_path = str(reports / "cucumber.json")
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(reports / "junit.xml")
+    # pytest-bdd writes its file at the end of the run but does not create the folder
+    Path(config.option.cucumber_json_path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def reports_dir(config: pytest.Config) -> Path:
+    return Path(config.getoption("reports_dir") or config.rootpath / "reports")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "streamlit_versions(spec): the Streamlit versions a rule holds for")
     config.addinivalue_line("markers", "needs(capability): a capability the scenario needs from its target")
-    path = Path(config.getoption("conformance_config") or config.rootpath / "conformance.toml")
+    given = config.getoption("conformance_config")
+    path, packaged = (Path(given), False) if given else config_in(config.rootpath)
     try:
         loaded = load_config(path)
         suite = Suite(loaded, loaded.select(config.getoption("target")))
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SUITE] = suite
+    config.stash[CONFIG_ORIGIN] = f"packaged default ({config.rootpath} has no conformance.toml)" if packaged else ""
     signal.signal(signal.SIGTERM, interrupt)
-    reports = Path(config.getoption("reports_dir") or config.rootpath / "reports")
-    config.stash[RESULTS] = ResultLog(reports / "results.json")
-    cucumber_json = config.getoption("cucumber_json_path", None)
-    if cucumber_json:  # pytest-bdd writes it at the end of the run but does not create its folder
-        Path(cucumber_json).parent.mkdir(parents=True, exist_ok=True)
+    config.stash[RESULTS] = ResultLog(reports_dir(config) / "results.json")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which config, which targets (and the Streamlit version each is checked against), where the reports go."""
+    suite = config.stash[SUITE]
+    origin = config.stash[CONFIG_ORIGIN]
+    targets = ", ".join(f"{t.name} (Streamlit {t.version})" for t in suite.selected.values())
+    return [
+        f"logoutspec config: {suite.config.path}" + (f", the {origin}" if origin else ""),
+        f"logoutspec targets: {targets}",
+        f"logoutspec reports: {config.stash[RESULTS].path.parent}",
+    ]
 
 
 def interrupt(signum: int, frame: object) -> None:
@@ -139,7 +198,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Build the targets the collected scenarios run on, then decide what applies to each."""
+    """Build the targets the collected scenarios run on (those -k and the like left), then decide
+    what applies to each, and count each target's scenarios for the progress lines."""
     if session.config.option.collectonly:
         return
     suite = session.config.stash[SUITE]
@@ -158,6 +218,26 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         deviation = declared_deviation(suite.config.deviations, info)
         if deviation:
             item.add_marker(pytest.mark.xfail(strict=True, reason=deviation_reason(deviation)))
+    session.config.stash[PROGRESS] = Progress(Counter(item.stash[INFO].target for item in scenarios))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[object]:
+    result = yield
+    info = item.stash.get(INFO, None)
+    if info is not None:
+        report_progress(item.config, info)
+    return result
+
+
+def report_progress(config: pytest.Config, info: ScenarioInfo) -> None:
+    """After a target's last scenario, one line starting with PROGRESS_PREFIX (the runner forwards them)."""
+    line = config.stash[PROGRESS].finish(info.target, info.target_version)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if line and terminal is not None:
+        if terminal.verbosity < 0:  # -q's letters stand on a line of their own that write_line does not end
+            terminal.write("\n")
+        terminal.write_line(PROGRESS_PREFIX + line)
 
 
 def scenario_info(item: pytest.Item, suite: Suite) -> ScenarioInfo | None:
@@ -279,7 +359,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 SUITE = pytest.StashKey[Suite]()
+CONFIG_ORIGIN = pytest.StashKey[str]()
 RESULTS = pytest.StashKey[ResultLog]()
 INFO = pytest.StashKey[ScenarioInfo]()
+PROGRESS = pytest.StashKey[Progress]()
 LEDGER = pytest.StashKey[list[dict[str, Any]]]()
 FAILED_STEP = pytest.StashKey[str]()

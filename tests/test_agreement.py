@@ -7,13 +7,12 @@ outcome differs between them means one of the two is wrong, so every difference 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from logoutspec.runner import run_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("streamlit", "browser")
@@ -23,12 +22,11 @@ RUN_TIMEOUT = 1200  # seconds; the two targets take about 3 minutes together on 
 def run_on_both_targets(reports: Path) -> list[dict[str, str]]:
     """The conformance suite on both targets in one run; its results.json records, written to a
     folder of this test's own so that a concurrent run's reports are left alone."""
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--reports-dir", str(reports)]
-    command += [f"--cucumberjson={reports / 'cucumber.json'}", f"--junitxml={reports / 'junit.xml'}"]
-    command += [arg for target in TARGETS for arg in ("--target", target)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
-    assert result.returncode in (0, 1), f"the run did not complete:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return json.loads((reports / "results.json").read_text())
+    run = run_suite(
+        *(arg for target in TARGETS for arg in ("--target", target)), reports=reports, cwd=ROOT, timeout=RUN_TIMEOUT
+    )
+    assert run.completed, f"the run did not complete:\n{run.output[-3000:]}"
+    return run.records
 
 
 def outcomes_by_scenario(records: list[dict[str, str]]) -> dict[str, dict[str, str]]:

@@ -21,6 +21,7 @@ from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
 
 from logoutspec.contract import AppSpec
 from logoutspec.resources import SuiteResources
+from logoutspec.runner import suite_command
 from logoutspec.targets.browser import BrowserApp, BrowserTarget, ChromiumBrowser
 
 pytestmark = [pytest.mark.streamlit, pytest.mark.browser]
@@ -221,12 +222,11 @@ def start_run(tmp_path: Path, marker: str, *args: str) -> subprocess.Popen[bytes
     every process it starts (servers, IdP, Playwright's driver, Chromium and its helpers)
     inherits the marker in its environment, to be looked for once the run has ended."""
     config = write_config(tmp_path, 'adapter = "browser"')
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
-    command += [str(config), "--reports-dir", str(tmp_path / "reports"), *args]
+    command = suite_command("--conformance-config", str(config), *args, reports=tmp_path / "reports")
     with (tmp_path / "run.log").open("wb") as log:
         return subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=tmp_path,
             env={**os.environ, RUN_MARKER: marker},
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 
 from logoutspec.config import ConfigError, create_target, load_config
 from logoutspec.resources import SuiteResources
+from logoutspec.runner import run_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """
@@ -19,6 +18,7 @@ default_targets = ["reference"]
 
 [targets.reference]
 adapter = "reference"
+version = "1.50.0"
 """
 
 
@@ -41,21 +41,28 @@ BAD_CONFIGS = {
     "unknown top-level key": (GOOD + "\n[extras]\nx = 1\n", "extras: unknown key"),
     "unknown target key": (GOOD + 'colour = "red"\n', "targets.reference.colour: unknown key"),
     "missing adapter": ('[targets.reference]\nversion = "1.50.0"\n', "targets.reference.adapter: missing"),
-    "unknown adapter": ('[targets.x]\nadapter = "nonsense"\n', "targets.x.adapter: unknown adapter 'nonsense'"),
+    "missing version": (
+        '[targets.mine]\nadapter = "reference"\n',
+        "targets.mine.version: missing: the Streamlit version",
+    ),
+    "unknown adapter": (
+        '[targets.x]\nadapter = "nonsense"\nversion = "1.50.0"\n',
+        "targets.x.adapter: unknown adapter 'nonsense'",
+    ),
     "adapter import error": (
-        '[targets.x]\nadapter = "no_such_package.mod:Factory"\n',
+        '[targets.x]\nadapter = "no_such_package.mod:Factory"\nversion = "1.50.0"\n',
         "targets.x.adapter: cannot import 'no_such_package.mod': ModuleNotFoundError",
     ),
     "adapter without the factory": (
-        '[targets.x]\nadapter = "logoutspec.config:NoSuchFactory"\n',
+        '[targets.x]\nadapter = "logoutspec.config:NoSuchFactory"\nversion = "1.50.0"\n',
         "targets.x.adapter: 'logoutspec.config' has no callable 'NoSuchFactory'",
     ),
     "factory raising": (
-        '[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\n',
+        '[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\nversion = "1.50.0"\n',
         "targets.x: adapter failed: ValueError: takes no options, got colour",
     ),
     "factory returning no Target": (
-        '[targets.x]\nadapter = "types:SimpleNamespace"\n',
+        '[targets.x]\nadapter = "types:SimpleNamespace"\nversion = "1.50.0"\n',
         "targets.x.adapter: the adapter returned a SimpleNamespace, which lacks idp, serve, begin_scenario, "
         "end_scenario, advance_clock, close, capabilities of Target",
     ),
@@ -71,11 +78,11 @@ BAD_CONFIGS = {
     "missing app folder": (GOOD.replace("[suite]", '[suite]\napps = "nowhere/apps"'), "suite.apps: "),
     "missing idp fixture file": (GOOD.replace("[suite]", '[suite]\nidp = "nowhere/idp.toml"'), "suite.idp: "),
     "default target not declared": (
-        '[suite]\ndefault_targets = ["ghost"]\n[targets.reference]\nadapter = "reference"\n',
+        '[suite]\ndefault_targets = ["ghost"]\n[targets.reference]\nadapter = "reference"\nversion = "1.50.0"\n',
         "suite.default_targets: names 'ghost'",
     ),
     "baseline not declared": (
-        '[suite]\nbaselines = ["ghost"]\n[targets.reference]\nadapter = "reference"\n',
+        '[suite]\nbaselines = ["ghost"]\n[targets.reference]\nadapter = "reference"\nversion = "1.50.0"\n',
         "suite.baselines: names 'ghost'",
     ),
     "deviation with a bad category": (
@@ -114,22 +121,19 @@ def test_good_config_loads() -> None:
     [
         ("[targets\n", [], "conformance.toml: (file): not valid TOML"),
         (GOOD, ["--target", "ghost"], "conformance.toml: targets.ghost: no such target"),
-        ('[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\n', [], "targets.x: adapter failed"),
+        (
+            '[targets.x]\nadapter = "reference"\noptions = { colour = "red" }\nversion = "1.50.0"\n',
+            [],
+            "targets.x: adapter failed",
+        ),
     ],
     ids=["not TOML", "unknown target", "factory raising"],
 )
 def test_pytest_exits_with_one_line(tmp_path: Path, text: str, args: list[str], expected: str) -> None:
-    """End to end: the real pytest command prints one ERROR line, no traceback, exit 4."""
+    """End to end: the real command prints one ERROR line, no traceback, exit 4."""
     path = write(tmp_path, text)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "steps", "-q", "--conformance-config", str(path), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 4, output
-    errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
-    assert len(errors) == 1 and expected in errors[0], output
-    assert "Traceback" not in output, output
+    run = run_suite("--conformance-config", str(path), *args, reports=tmp_path / "reports", cwd=tmp_path, timeout=60)
+    assert run.returncode == 4, run.output
+    errors = [line for line in run.output.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and expected in errors[0], run.output
+    assert "Traceback" not in run.output, run.output

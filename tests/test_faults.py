@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from logoutspec.contract import AppSpec, NavigationError
 from logoutspec.resources import SuiteResources
+from logoutspec.runner import SuiteRun, run_suite, suite_command
 from logoutspec.targets.streamlit.server import StreamlitServer, provision
 from logoutspec.targets.streamlit.target import StreamlitTarget
 
@@ -39,6 +39,9 @@ def private_fixtures(tmp_path: Path, probe: str | None = None) -> Path:
 
 
 def write_config(tmp_path: Path, target: str) -> Path:
+    """A config of one target x (version 1.50.0 unless target names one) on the private fixtures."""
+    if "version" not in target:
+        target += '\nversion = "1.50.0"'
     config = tmp_path / "conformance.toml"
     config.write_text(
         '[suite]\ndefault_targets = ["x"]\napps = "fixtures/apps"\nsecrets = "fixtures/secrets"\n'
@@ -57,21 +60,23 @@ def processes_mentioning(text: str) -> list[str]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if text in cmdline and " -m pytest " not in cmdline:
+        if text in cmdline and " -m logoutspec " not in cmdline:  # the run itself names the config
             found.append(f"{entry.name}: {cmdline}")
     return found
 
 
-def run_suite(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
-    return subprocess.run([*command, str(config), *args], cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+def run_with(config: Path, *args: str) -> SuiteRun:
+    reports = config.parent / "reports"
+    return run_suite(
+        "--conformance-config", str(config), *args, reports=reports, cwd=config.parent, timeout=RUN_TIMEOUT
+    )
 
 
 def test_a_version_that_cannot_be_installed_is_one_line(tmp_path: Path) -> None:
     private_fixtures(tmp_path)
-    result = run_suite(write_config(tmp_path, 'adapter = "streamlit"\nversion = "9.99.0"'))
-    output = result.stdout + result.stderr
-    assert result.returncode == 4, output
+    run = run_with(write_config(tmp_path, 'adapter = "streamlit"\nversion = "9.99.0"'))
+    output = run.output
+    assert run.returncode == 4, output
     assert "targets.x: adapter failed: RuntimeError: cannot provision Streamlit 9.99.0" in output
     assert "Traceback" not in output
     assert not processes_mentioning(str(tmp_path))
@@ -81,9 +86,9 @@ def test_a_server_that_crashes_at_start_names_the_target(tmp_path: Path) -> None
     private_fixtures(tmp_path)
     config = write_config(tmp_path, 'adapter = "streamlit"\noptions = { flags = { "no.such.option" = "x" } }')
     started = time.monotonic()
-    result = run_suite(config, "-k", "rest_of_the_script_run")
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
+    run = run_with(config, "-k", "rest_of_the_script_run")
+    output = run.output
+    assert run.returncode == 1, output
     assert "target x: Streamlit 1.50.0 did not start" in output and "No such option" in output, output
     assert time.monotonic() - started < 60
     assert not processes_mentioning(str(tmp_path))
@@ -91,9 +96,9 @@ def test_a_server_that_crashes_at_start_names_the_target(tmp_path: Path) -> None
 
 def test_a_broken_app_fails_its_scenarios_and_leaves_no_process(tmp_path: Path) -> None:
     private_fixtures(tmp_path, probe='raise RuntimeError("this app is broken")\n')
-    result = run_suite(write_config(tmp_path, 'adapter = "streamlit"'), "-k", "before_logging_in")
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
+    run = run_with(write_config(tmp_path, 'adapter = "streamlit"'), "-k", "before_logging_in")
+    output = run.output
+    assert run.returncode == 1, output
     assert "this app is broken" in output
     assert not processes_mentioning(str(tmp_path))
 
@@ -102,8 +107,8 @@ def test_a_broken_app_fails_its_scenarios_and_leaves_no_process(tmp_path: Path) 
 def test_an_interrupted_run_leaves_no_process(tmp_path: Path, signum: int) -> None:
     private_fixtures(tmp_path)
     config = write_config(tmp_path, 'adapter = "streamlit"')
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--conformance-config"]
-    run = subprocess.Popen([*command, str(config)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = suite_command("--conformance-config", str(config), reports=tmp_path / "reports")
+    run = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: any("streamlit" in p for p in processes_mentioning(str(tmp_path))), run)
         run.send_signal(signum)
@@ -176,8 +181,8 @@ def test_a_server_that_dies_mid_run_is_a_clear_error() -> None:
 def test_a_missing_app_file_fails_its_scenarios_naming_the_file(tmp_path: Path) -> None:
     fixtures = private_fixtures(tmp_path)
     (fixtures / "apps" / "example.py").unlink()
-    result = run_suite(write_config(tmp_path, 'adapter = "streamlit"'), "-k", "greeting")
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
+    run = run_with(write_config(tmp_path, 'adapter = "streamlit"'), "-k", "greeting")
+    output = run.output
+    assert run.returncode == 1, output
     assert f"{fixtures / 'apps' / 'example.py'}: no such app" in output
     assert not processes_mentioning(str(tmp_path))

@@ -36,7 +36,8 @@ def run_check(*args: str) -> subprocess.CompletedProcess[str]:
 def reference_and(tmp_path: Path, mutant: str, *lines: str) -> Path:
     """A config of the reference, as the baseline, and one mutant target made of these lines."""
     path = tmp_path / "mutations.toml"
-    path.write_text("\n".join(['[targets.reference]\nadapter = "reference"\n', f"[targets.{mutant}]", *lines, ""]))
+    reference = '[targets.reference]\nadapter = "reference"\nversion = "1.50.0"\n'
+    path.write_text("\n".join([reference, f"[targets.{mutant}]", 'version = "1.50.0"', *lines, ""]))
     return path
 
 
@@ -122,7 +123,10 @@ def test_an_unknown_mutation_is_one_line_naming_file_and_key(tmp_path: Path) -> 
     "targets, expected",
     [
         (None, "(file): not found"),
-        ('[targets.mine]\nadapter = "reference"\n', "targets.reference: no such target (--baseline); known: mine"),
+        (
+            '[targets.mine]\nadapter = "reference"\nversion = "1.50.0"\n',
+            "targets.reference: no such target (--baseline); known: mine",
+        ),
     ],
     ids=["missing config", "baseline not in config"],
 )

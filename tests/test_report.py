@@ -4,8 +4,6 @@ real run that writes it; the spec rendered without running; the HTML page in hea
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +25,7 @@ from logoutspec.report import (
     rule_verdict,
     source_link,
 )
+from logoutspec.runner import run_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 300  # seconds; the two-target run takes a few
@@ -301,13 +300,9 @@ def two_target_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reports folder of a real pytest run over two targets, in a folder of its own."""
     folder = tmp_path_factory.mktemp("two-targets")
     (folder / "conformance.toml").write_text(TWO_TARGETS)
-    command = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "--rootdir", str(folder)]
-    command += [str(ROOT / "steps"), "--conformance-config", str(folder / "conformance.toml"), "-q"]
-    result = subprocess.run(
-        [*command, "-p", "no:cacheprovider"], cwd=folder, capture_output=True, text=True, timeout=RUN_TIMEOUT
-    )
-    assert result.returncode == 1, result.stdout + result.stderr  # the mutant fails, as it must
-    return folder / "reports"
+    run = run_suite(reports=folder / "reports", cwd=folder, timeout=RUN_TIMEOUT)  # folder's own conformance.toml
+    assert run.returncode == 1, run.output  # the mutant fails, as it must
+    return run.reports
 
 
 def test_a_run_over_two_targets_writes_the_matrix_with_every_outcome_kind(two_target_run: Path) -> None:

@@ -1,6 +1,6 @@
 """The benchmark: runs the conformance suite once per target and reports where the time goes.
 
-    python -m logoutspec.bench.run [--target NAME ...]
+    logoutspec bench [--target NAME ...] [--startup]
 
 Per target: server start to healthy, median and max time per scenario, whole-suite time, the
 server's peak RSS, HTTP requests and websocket messages per scenario, and the harness's own
@@ -12,26 +12,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORTS = ROOT / "reports"
+from logoutspec.bench import startup
+from logoutspec.runner import run_suite
+
+REPORTS = Path("reports")
 GOALS = {"start_s": 1.5, "median_s": {"streamlit": 0.4, "browser": 1.5}, "overhead": 0.20}
 
 
 def run_target(target: str) -> dict[str, Any]:
     """One conformance run of target with the probe plugin; returns the probe's raw numbers."""
-    raw = REPORTS / f"bench-raw-{target}.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOGOUTSPEC_BENCH_OUTPUT": str(raw)}
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "logoutspec.bench.probe", "--target", target]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    reports = REPORTS / "bench" / target
+    raw = reports / "probe.json"
+    print(f"bench: {target} ...", file=sys.stderr, flush=True)
+    run = run_suite(
+        "-p", "logoutspec.bench.probe", "--target", target, reports=reports, env={"LOGOUTSPEC_BENCH_OUTPUT": str(raw)}
+    )
     if not raw.exists():
-        sys.exit(f"bench: the run of target {target} wrote no measurements:\n{result.stdout[-2000:]}{result.stderr}")
+        sys.exit(f"bench: the run of target {target} wrote no measurements:\n{run.output[-2000:]}")
+    print(f"bench: {target}: {run.seconds:.1f} s", file=sys.stderr, flush=True)
     return json.loads(raw.read_text())
 
 
@@ -79,13 +82,21 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print("frames, over the time spent waiting on them (wire targets only; in-process targets have no wire)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None, prog: str = "python -m logoutspec.bench.run") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--target", action="append", default=[], help="default: reference, streamlit and browser")
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="measure start-up instead: the whole run of one target (default: reference) as a process",
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="--startup: runs to take the median of (default: 7)")
     args = parser.parse_args(argv)
+    if args.startup:
+        return startup.main(args.target[0] if args.target else "reference", args.repeat, REPORTS)
     rows = [summarize(target, run_target(target)) for target in args.target or ["reference", "streamlit", "browser"]]
     print_table(rows)
-    REPORTS.mkdir(exist_ok=True)
+    REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / "bench.json").write_text(json.dumps({"goals": GOALS, "targets": rows}, indent=2) + "\n")
     return 0
 

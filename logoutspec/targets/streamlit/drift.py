@@ -7,7 +7,7 @@ reports each Rule whose quoted text is no longer there: that is how the suite no
 documentation moved under it. A drift inside the Rule's version range means the spec is out of
 date; outside it, it is the documented reason the range ends.
 
-    python -m logoutspec.targets.streamlit.drift [--version V ...]    (default: the Streamlit targets' versions)
+    logoutspec drift [--version V ...]    (default: the versions of the config's Streamlit targets)
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from packaging.specifiers import SpecifierSet
 from pytest_bdd.feature import get_features
 
 from logoutspec.config import ConfigError, load_config
+from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import parse_quote
 from logoutspec.targets.streamlit.server import provision, resolve_version
 
-ROOT = Path(__file__).resolve().parents[3]  # the repository (the Streamlit target lives three folders down)
 QUOTED = re.compile(r'"([^"]+)"')
 SOURCE = re.compile(r"(st\.\w+), docs (\d+(?:\.\d+)*)")  # the note's opening: "st.logout, docs 1.50.0; ..."
 VERSION_TAG = "streamlit:"
@@ -134,18 +134,22 @@ def print_drifts(version: str, found: list[Drift]) -> None:
             print(f"      no longer says: {fragment!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Report rules whose quoted documentation changed.")
+def main(argv: list[str] | None = None, prog: str = "python -m logoutspec.targets.streamlit.drift") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="Report rules whose quoted documentation changed.")
     parser.add_argument("--version", action="append", default=[], help="default: the targets' versions")
-    parser.add_argument("--config", type=Path, default=ROOT / "conformance.toml")
-    parser.add_argument("--report", type=Path, default=ROOT / "reports" / "drift.json")
+    parser.add_argument(
+        "--config", type=Path, default=config_in(Path.cwd())[0], help="default: ./conformance.toml, else the packaged"
+    )
+    parser.add_argument(
+        "--report", type=Path, default=Path("reports") / "drift.json", help="default: reports/drift.json"
+    )
     args = parser.parse_args(argv)
     try:
         versions = [resolve_version(v) for v in args.version] or streamlit_versions(args.config)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    quotes = rule_quotes(ROOT / "features")
+    quotes = rule_quotes(FEATURES)
     everything = []
     for version in versions:
         found = drifts(quotes, version, docstrings(version))

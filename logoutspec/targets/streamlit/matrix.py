@@ -1,6 +1,6 @@
 """The conformance matrix: every Streamlit target of the config, rule by version.
 
-    python -m logoutspec.targets.streamlit.matrix [--config conformance.toml] [--adapter streamlit]
+    logoutspec matrix [--config conformance.toml] [--adapter streamlit] [--reports reports/matrix]
 
 Runs the conformance suite once per target whose adapter is streamlit (one pytest process per
 version, so each version's time is its own), merges their results and renders the rules x
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,31 +20,23 @@ from pathlib import Path
 from pytest_bdd.feature import get_features
 
 from logoutspec.config import Config, ConfigError, load_config
+from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import Report, build_report, write_report
+from logoutspec.runner import Record, SuiteError, elapsed, run_suite
 from logoutspec.targets.streamlit.drift import docstrings, drifts, print_drifts, rule_quotes
 from logoutspec.targets.streamlit.server import resolve_version
 
-ROOT = Path(__file__).resolve().parents[3]  # the repository (the Streamlit target lives three folders down)
 # A rule's verdict for one version, by the outcome that decided it (report.rule_verdict).
 SYMBOLS = {"passed": "pass", "xpassed": "XPASS", "failed": "FAIL", "xfailed": "declared", "skipped": "n/a"}
 
 
-def run_target(config_path: Path, target: str, reports: Path) -> tuple[list[dict], float]:
-    """One pytest run of the suite on one target; its records and its wall time."""
-    out = reports / target
-    command = [
-        *(sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider"),
-        *("--conformance-config", str(config_path), "--target", target, "--reports-dir", str(out)),
-        *(f"--cucumberjson={out}/cucumber.json", f"--junitxml={out}/junit.xml"),
-    ]
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    results = out / "results.json"
-    if not results.exists():
-        tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
-        raise SystemExit(f"matrix: target {target} did not run: {' | '.join(tail)}")
-    return json.loads(results.read_text()), seconds
+def run_target(config_path: Path, target: str, reports: Path) -> list[Record]:
+    """One run of the suite on one target, its reports in reports/<target>/; its records."""
+    run = run_suite("--conformance-config", str(config_path), "--target", target, reports=reports / target)
+    try:
+        return run.records
+    except SuiteError as error:
+        raise SystemExit(f"matrix: target {target} did not run: {error}") from None
 
 
 def print_matrix(report: Report) -> None:
@@ -63,11 +54,15 @@ def streamlit_targets(config: Config, adapter: str) -> list[str]:
     return [name for name, target in config.targets.items() if target.adapter == adapter]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the suite over every Streamlit version and show the matrix.")
-    parser.add_argument("--config", type=Path, default=ROOT / "conformance.toml")
+def main(argv: list[str] | None = None, prog: str = "python -m logoutspec.targets.streamlit.matrix") -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Run the suite over every Streamlit version and show the matrix."
+    )
+    parser.add_argument(
+        "--config", type=Path, default=config_in(Path.cwd())[0], help="default: ./conformance.toml, else the packaged"
+    )
     parser.add_argument("--adapter", default="streamlit", help="run the targets with this adapter")
-    parser.add_argument("--reports", type=Path, default=ROOT / "reports" / "matrix")
+    parser.add_argument("--reports", type=Path, default=Path("reports") / "matrix", help="default: reports/matrix")
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
@@ -78,16 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     if not targets:
         print(f"{args.config}: targets: no target with adapter {args.adapter!r}", file=sys.stderr)
         return 2
-    records: list[dict] = []
-    for target in targets:
-        found, seconds = run_target(args.config, target, args.reports)
-        records.extend(found)
-        print(f"{target} (Streamlit {found[0]['target_version'] if found else '?'}): {seconds:.1f} s")
+    records: list[Record] = []
+    started = time.monotonic()
+    for number, target in enumerate(targets, 1):
+        print(f"[{number}/{len(targets)}] {target} (Streamlit {config.targets[target].version}) ...", flush=True)
+        target_started = time.monotonic()
+        records.extend(run_target(args.config, target, args.reports))
+        took, total = elapsed(time.monotonic() - target_started), elapsed(time.monotonic() - started)
+        print(f"[{number}/{len(targets)}] {target}: {took} ({total} elapsed)", flush=True)
     (args.reports / "results.json").write_text(json.dumps(records, indent=2) + "\n")
-    report = build_report(get_features([str(ROOT / "features")]), records, config, "Conformance matrix")
+    report = build_report(get_features([str(FEATURES)]), records, config, "Conformance matrix")
     write_report(report, args.reports / "conformance.md")
     print_matrix(report)
-    quotes = rule_quotes(ROOT / "features")
+    quotes = rule_quotes(FEATURES)
     for version in sorted({t.version for t in report.targets}, key=lambda v: tuple(map(int, v.split(".")))):
         print_drifts(resolve_version(version), drifts(quotes, version, docstrings(version)))
     print(f"matrix with every cell explained: {args.reports / 'conformance.html'}")

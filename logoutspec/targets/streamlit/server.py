@@ -36,12 +36,12 @@ from packaging.version import InvalidVersion, Version
 
 from logoutspec.compat import forget_websocket_handshake_cookies
 from logoutspec.contract import ScriptRun
+from logoutspec.locations import cache_dir
 from logoutspec.resources import reserve_port
 from logoutspec.targets.http_browser import origin_of
 from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-CACHE_ROOT = PROJECT_ROOT / ".cache" / "streamlit"
+CACHE_ROOT = cache_dir("streamlit")  # the checkout's .cache/streamlit, $LOGOUTSPEC_CACHE/streamlit or the user's cache
 _MARKER = "provisioned.txt"
 _PIP_TIMEOUT = 900.0
 _HEALTH_POLL_INTERVAL = 0.05

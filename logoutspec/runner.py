@@ -1,0 +1,155 @@
+"""Run the conformance suite in its own process and read its results.json back.
+
+The matrix, the mutation check, the benchmark and the harness's own tests each need a whole,
+separate run (its own targets, servers and reports): this is the one way they get it. A run is
+`python -m logoutspec run` with the caller's options and a reports folder of its own, so that two
+runs at once never read each other's results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]  # one record of results.json
+PYTEST_DONE = (0, 1)  # pytest's exit codes for "all passed" and "some failed": the suite did run
+PROGRESS_PREFIX = "logoutspec: "  # the plugin's per-target progress lines start so
+
+
+class SuiteError(Exception):
+    """The conformance suite did not run to the end (a config error, a crash): one line."""
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One finished run: its exit code, its output (stdout and stderr, interleaved) and its reports."""
+
+    returncode: int
+    output: str
+    reports: Path
+    seconds: float
+
+    @property
+    def completed(self) -> bool:
+        return self.returncode in PYTEST_DONE and (self.reports / "results.json").is_file()
+
+    @property
+    def records(self) -> list[Record]:
+        """results.json's records; SuiteError (pytest's own error line) if the suite did not run to the end."""
+        if not self.completed:
+            raise SuiteError(self.error())
+        return json.loads((self.reports / "results.json").read_text())
+
+    def error(self) -> str:
+        """pytest's one-line ERROR (e.g. the config's file and key), else its last line of output."""
+        lines = [line for line in self.output.splitlines() if line.strip()]
+        errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
+        if errors:
+            return errors[0]
+        return f"the conformance suite stopped (pytest exit {self.returncode}): {lines[-1] if lines else 'no output'}"
+
+
+def suite_command(*args: str, reports: Path) -> list[str]:
+    """The command line of a run: the packaged suite, quiet, without pytest's cache."""
+    return [
+        sys.executable,
+        "-m",
+        "logoutspec",
+        "run",
+        "--reports-dir",
+        str(reports),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *args,
+    ]
+
+
+def run_suite(
+    *args: str,
+    reports: Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SuiteRun:
+    """Run the suite with args (--target, --conformance-config, any pytest option) in cwd (its
+    rootdir: default, the current directory); every report goes to reports.
+
+    progress gets the run's per-target progress lines as they come. On timeout the run is
+    stopped like Ctrl-C (it stops its servers), then TimeoutError.
+    """
+    started = time.monotonic()
+    process = subprocess.Popen(
+        suite_command(*args, reports=reports),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    timed_out = threading.Event()
+
+    def time_out() -> None:
+        timed_out.set()
+        process.terminate()  # pytest ends a run on SIGTERM as on Ctrl-C, stopping its servers
+
+    timer = threading.Timer(timeout, time_out) if timeout else None
+    try:
+        if timer:
+            timer.start()
+        output = read_output(process, progress)
+        process.wait()
+    finally:
+        if timer:
+            timer.cancel()
+        stop(process)
+    if timed_out.is_set():
+        raise TimeoutError(f"the conformance suite did not finish within {timeout} s:\n{output[-2000:]}")
+    return SuiteRun(process.returncode, output, reports, time.monotonic() - started)
+
+
+def read_output(process: subprocess.Popen[str], progress: Callable[[str], None] | None) -> str:
+    """All the run printed, handing each progress line to progress as it arrives."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if progress and line.startswith(PROGRESS_PREFIX):
+            progress(line.removeprefix(PROGRESS_PREFIX).rstrip())
+    return "".join(lines)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a run that is still going (an interrupted caller): SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout:
+        process.stdout.close()
+
+
+def print_progress(line: str) -> None:
+    """The default progress display: one line per finished target, on stderr."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def elapsed(seconds: float) -> str:
+    """A duration as people read it in progress lines: 4.2 s, 3 min 05 s."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
