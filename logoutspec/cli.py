@@ -1,7 +1,7 @@
 """The `logoutspec` command: one console script for everything the project runs.
 
     logoutspec run [--target NAME ...] [--conformance-config PATH] [--reports-dir DIR] [pytest options]
-    logoutspec matrix | mutants | report | drift | bench [options]     (each with --help)
+    logoutspec matrix | mutants | report | drift | bench | flaky [options]     (each with --help)
 
 `run` is pytest on the packaged suite (features and step definitions installed with logoutspec),
 with the user's directory as rootdir: its conformance.toml if it has one (else the packaged one
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from logoutspec.locations import STEPS
+from logoutspec.runner import pytest_arguments
 
 # subcommand -> (module whose main(argv) it runs, one line of help)
 COMMANDS = {
@@ -38,6 +38,7 @@ COMMANDS = {
     "report": ("logoutspec.report", "render the report again from results.json, or (--spec) the features alone"),
     "drift": ("logoutspec.targets.streamlit.drift", "report Rules whose quoted sentence left Streamlit's docstrings"),
     "bench": ("logoutspec.bench.run", "benchmark: start-up, time per scenario, server start, harness overhead"),
+    "flaky": ("logoutspec.flaky", "run the suite N times per target in random order; report outcomes that differ"),
 }
 RUN_HELP = "run the conformance suite (pytest on the packaged features); other options go to pytest"
 
@@ -93,9 +94,7 @@ def run(argv: list[str]) -> int:
         options.append(f"--conformance-config={Path(args.conformance_config).resolve()}")
     if args.reports_dir:
         options.append(f"--reports-dir={Path(args.reports_dir).resolve()}")
-    # the file order, as pytest.ini in the checkout says (a later -p randomly turns random order on)
-    options += ["-p", "no:randomly"]
-    return int(pytest.main([str(STEPS), f"--rootdir={Path.cwd()}", *options, *pytest_args]))
+    return int(pytest.main(pytest_arguments(*options, *pytest_args)))
 
 
 if __name__ == "__main__":

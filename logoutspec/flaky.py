@@ -1,7 +1,7 @@
 """The flakiness gate: run the suite several times per target in random order, and report every
 scenario whose outcome is not the same in every run.
 
-    python -m logoutspec.flaky [--runs 20] [--target NAME ...] [--seed N] [-- PYTEST_ARGS]
+    logoutspec flaky [--runs 20] [--target NAME ...] [--seed N] [-- PYTEST_ARGS]
 
 A scenario that passes or fails by luck (a tampered value that happens to be valid, a server not
 yet ready, state left behind by the scenario before) is worse than one that always fails: it
@@ -21,7 +21,6 @@ import os
 import secrets
 import shlex
 import signal
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -29,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import logoutspec.steps
 from logoutspec.config import ConfigError, load_config
+from logoutspec.locations import STEPS, config_in
+from logoutspec.runner import run_suite, suite_command
 
-SUITE = Path(logoutspec.steps.__file__).resolve().parent
 DEFAULT_RUNS = 20
 ABSENT = "absent"  # the outcome of a scenario a run did not report at all
 Key = tuple[str, str, str, str, str]  # target, feature, rule, scenario, example
@@ -86,13 +85,16 @@ def differences(runs: list[Run]) -> list[Difference]:
     return found
 
 
-def pytest_command(target: str, seed: int, out: Path, config: Path, suite: Path, extra: list[str]) -> list[str]:
-    """One random-order run of the suite on one target, its reports kept in out."""
+def random_order(seed: int, config: Path, target: str, extra: list[str]) -> list[str]:
+    """The options of one random-order run of the suite on one target."""
     return [
-        *(sys.executable, "-m", "pytest", str(suite), "-q", "-p", "no:cacheprovider"),
-        *("-p", "randomly", f"--randomly-seed={seed}"),
-        *("--conformance-config", str(config), "--target", target, "--reports-dir", str(out)),
-        *(f"--cucumberjson={out}/cucumber.json", f"--junitxml={out}/junit.xml"),
+        "-p",
+        "randomly",
+        f"--randomly-seed={seed}",
+        "--conformance-config",
+        str(config),
+        "--target",
+        target,
         *extra,
     ]
 
@@ -107,28 +109,9 @@ def run_once(
     if resume and results.exists():
         return Run(target, seed, json.loads(results.read_text()), 0.0, resumed=True)
     results.unlink(missing_ok=True)  # a results.json left by an earlier gate must not pass for this run's
-    started = time.monotonic()
-    output = run_pytest(pytest_command(target, seed, out, config, suite, extra))
-    seconds = time.monotonic() - started
-    tail = " | ".join(output.strip().splitlines()[-3:])
-    records = json.loads(results.read_text()) if results.exists() else None
-    return Run(target, seed, records, seconds, tail)
-
-
-def run_pytest(command: list[str]) -> str:
-    """Run one pytest process and return its output. If the gate is stopped meanwhile (Ctrl-C,
-    SIGTERM), the run gets one SIGTERM, on which the suite stops the servers it started, and the
-    gate waits for that rather than killing it (subprocess.run would kill it, orphaning its
-    servers). Its own session keeps a terminal's Ctrl-C from reaching it a second time."""
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
-    with subprocess.Popen(command, start_new_session=True, **pipes) as process:
-        try:
-            output, _ = process.communicate()
-        except BaseException:
-            process.terminate()
-            process.wait()
-            raise
-    return output
+    run = run_suite(*random_order(seed, config, target, extra), reports=out, tests=suite)
+    tail = " | ".join(run.output.strip().splitlines()[-3:])
+    return Run(target, seed, run.records if run.completed else None, run.seconds, tail)
 
 
 def describe_run(run: Run) -> str:
@@ -154,7 +137,9 @@ def print_differences(found: list[Difference], config: Path, suite: Path, extra:
         # a seed of the rarest outcome that is not a pass: the one a person wants to see
         _, seeds = min(difference.seeds.items(), key=lambda item: (item[0] == "passed", len(item[1])))
         seed = seeds[0]
-        command = pytest_command(target, seed, Path("reports/flaky-repro"), config, suite, extra)
+        command = suite_command(
+            *random_order(seed, config, target, extra), reports=Path("reports/flaky-repro"), tests=suite
+        )
         print(f"  reproduce: {shlex.join(command)}")
 
 
@@ -162,9 +147,9 @@ def load_text(load: tuple[float, float, float]) -> str:
     return "/".join(f"{value:.2f}" for value in load)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None, prog: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m logoutspec.flaky",
+        prog=prog,
         description="Run the conformance suite N times per target in random order (pytest-randomly) and report "
         "every scenario whose outcome differs between runs, with the seeds that reproduce it.",
         epilog="Arguments after -- go to every pytest run (e.g. -- -k tampered).",
@@ -174,12 +159,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--target", action="append", default=[], help="a target of the config; repeatable (default: its defaults)"
     )
     parser.add_argument("--seed", type=int, help="seed of the first run; run i uses seed+i (default: random)")
-    parser.add_argument("--config", type=Path, default=Path("conformance.toml"), help="default: conformance.toml")
+    parser.add_argument(
+        "--config", type=Path, default=config_in(Path.cwd())[0], help="default: ./conformance.toml, else the packaged"
+    )
     parser.add_argument("--reports-dir", type=Path, default=Path("reports/flaky"), help="default: reports/flaky")
     parser.add_argument(
         "--resume", action="store_true", help="read the runs whose results.json the reports dir already holds"
     )
-    parser.add_argument("--suite", type=Path, default=SUITE, help="the test path pytest runs (default: the steps)")
+    parser.add_argument("--suite", type=Path, default=STEPS, help="the test path pytest runs (default: the steps)")
     parser.add_argument("pytest_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < 2:
@@ -187,8 +174,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m logoutspec.flaky") -> int:
+    args = parse_args(argv, prog)
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by PID: stop the run too
     try:
         return gate(args)

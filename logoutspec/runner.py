@@ -2,8 +2,8 @@
 
 The matrix, the mutation check, the benchmark and the harness's own tests each need a whole,
 separate run (its own targets, servers and reports): this is the one way they get it. A run is
-`python -m logoutspec run` with the caller's options and a reports folder of its own, so that two
-runs at once never read each other's results.
+pytest with the options `logoutspec run` gives it (pytest_arguments), the caller's, and a reports
+folder of its own, so that two runs at once never read each other's results.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from logoutspec.locations import STEPS
 
 Record = dict[str, Any]  # one record of results.json
 PYTEST_DONE = (0, 1)  # pytest's exit codes for "all passed" and "some failed": the suite did run
@@ -57,45 +59,45 @@ class SuiteRun:
         return f"the conformance suite stopped (pytest exit {self.returncode}): {lines[-1] if lines else 'no output'}"
 
 
-def suite_command(*args: str, reports: Path) -> list[str]:
-    """The command line of a run: the packaged suite, quiet, without pytest's cache."""
-    return [
-        sys.executable,
-        "-m",
-        "logoutspec",
-        "run",
-        "--reports-dir",
-        str(reports),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        *args,
-    ]
+def pytest_arguments(*args: str, tests: Path = STEPS, rootdir: Path | None = None) -> list[str]:
+    """pytest's arguments for a run of the suite: the packaged step definitions (or other tests),
+    rooted in rootdir (default: the current directory, whose conformance.toml and reports/ it uses),
+    in file order, as pytest.ini says in the checkout (a later `-p randomly` turns random order on)."""
+    return [str(tests), f"--rootdir={rootdir or Path.cwd()}", "-p", "no:randomly", *args]
+
+
+def suite_command(*args: str, reports: Path, tests: Path = STEPS, cwd: Path | None = None) -> list[str]:
+    """The command line of a run in cwd: quiet, without pytest's cache, every report in reports."""
+    options = ("--reports-dir", str(reports), "-q", "-p", "no:cacheprovider", *args)
+    return [sys.executable, "-m", "pytest", *pytest_arguments(*options, tests=tests, rootdir=cwd)]
 
 
 def run_suite(
     *args: str,
     reports: Path,
+    tests: Path = STEPS,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteRun:
-    """Run the suite with args (--target, --conformance-config, any pytest option) in cwd (its
-    rootdir: default, the current directory); every report goes to reports.
+    """Run the suite (or other tests) with args (--target, --conformance-config, any pytest option)
+    in cwd (its rootdir: default, the current directory); every report goes to reports.
 
-    progress gets the run's per-target progress lines as they come. On timeout the run is
-    stopped like Ctrl-C (it stops its servers), then TimeoutError.
+    progress gets the run's per-target progress lines as they come. On timeout, or when the caller
+    is interrupted, the run gets SIGTERM, on which it stops its servers, and is waited for (killed
+    only if it lingers); then TimeoutError, or the interruption goes on.
     """
     started = time.monotonic()
     process = subprocess.Popen(
-        suite_command(*args, reports=reports),
+        suite_command(*args, reports=reports, tests=tests, cwd=cwd),
         cwd=cwd,
         env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # a terminal's Ctrl-C reaches the caller only, which then stops the run once
     )
     timed_out = threading.Event()
 
