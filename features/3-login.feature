@@ -10,6 +10,27 @@ Feature: st.login and st.user, the behaviour st.logout depends on
     Given the probe app with the default secrets.toml
 
   @streamlit:>=1.42
+  Rule: After signing in at the identity provider, the user returns to the app's home page
+    > "This command redirects the user to an OpenID Connect (OIDC) provider. After the user
+    > authenticates their identity, they are redirected back to the home page of your app."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The browser goes from the app to the
+    > identity provider, which sends it back to the app's redirect_uri, the callback under the
+    > app's base URL, and from there it ends on the home page: the app itself, under its base path.)
+
+    Scenario: Logging in goes through the identity provider and ends on the app's home page
+      Given Alice has opened the app without logging in
+      When she clicks "Log in" and signs in at the identity provider
+      Then the tab is on the app's home page
+      And the tab shows st.user logged in as "Alice Liddell"
+
+    Scenario: Under a base path, logging in ends on the app's own home page
+      Given the probe app is served under the base path "myapp"
+      And Alice has opened the app without logging in
+      When she clicks "Log in" and signs in at the identity provider
+      Then the tab is on the app's home page "/myapp/"
+      And the tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.42
   Rule: st.login stores the identity in a cookie that expires after 30 days
     > "Streamlit stores a cookie with the user's identity information in the user's browser."
     > "If a user closes your app without logging out, the identity cookie will expire after 30 days."
@@ -67,7 +88,8 @@ Feature: st.login and st.user, the behaviour st.logout depends on
       Given Alice has opened the app without logging in
       And the identity provider answers logins with <answer>
       When she tries to log in
-      Then the browser holds no identity cookie
+      Then the browser brought the identity provider's answer to the app's callback
+      And the browser holds no identity cookie
       When she opens a new tab
       Then the new tab shows st.user {"is_logged_in": false}
 

@@ -21,7 +21,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
@@ -30,6 +30,8 @@ from .runtime import AppSession, ScriptRunner, StreamlitAPIException
 from .server import DEFAULT_VERSION, IDP_LOGOUT_VERSION, ReferenceServer, Request, Response
 
 ID_TOKEN_RULE = "st.login accepts only the identity token of the login it started"
+LOGIN_RETURN_RULE = "After signing in at the identity provider, the user returns to the app's home page"
+LOGOUT_HOME_RULE = "st.logout redirects the browser to the app's home page"
 IDP_LOGOUT_RULE = "st.logout logs the user out of the identity provider when it publishes an end_session_endpoint"
 IDP_LOGOUT_ROUTE_RULE = (
     "st.logout sends the browser through the identity provider's logout, then to the app's home page"
@@ -100,13 +102,19 @@ def wrapping(owner: object, attribute: str, wrapper: Callable[..., Any]) -> Patc
     return Patch(owner, attribute, replacement)
 
 
-def logout_endpoint(change: Callable[[ReferenceServer, Request, Response], Response]) -> Patch:
-    """/auth/logout answering what `change` makes of the reference's own answer."""
+def endpoint(route: str, change: Callable[[ReferenceServer, Request, Response], Response]) -> Patch:
+    """The endpoint answered by ReferenceServer.<route> (see server.ROUTES) answering what `change`
+    makes of the reference's own answer."""
 
     def answer(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
         return change(app, request, original(app, request))
 
-    return wrapping(ReferenceServer, "_logout", answer)
+    return wrapping(ReferenceServer, route, answer)
+
+
+def logout_endpoint(change: Callable[[ReferenceServer, Request, Response], Response]) -> Patch:
+    """/auth/logout answering what `change` makes of the reference's own answer."""
+    return endpoint("_logout", change)
 
 
 def redirecting_to(
@@ -148,12 +156,37 @@ def idp_logout_returning_to(where: Callable[[str], str]) -> list[Patch]:
 
 def st_logout_then(after: Callable[[ScriptRunner], None]) -> Patch:
     """st.logout doing what the reference does, then `after`."""
+    return st_command_then("logout", after)
 
-    def logout(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
-        original(runner)
+
+def st_command_then(command: str, after: Callable[[ScriptRunner], None]) -> Patch:
+    """st.<command> (login or logout) doing what the reference does, then `after`."""
+
+    def then(original: Callable[..., None], runner: ScriptRunner, *args: Any) -> None:
+        original(runner, *args)
         after(runner)
 
-    return wrapping(ScriptRunner, "logout", logout)
+    return wrapping(ScriptRunner, command, then)
+
+
+def host_page(path: str) -> Patch:
+    """The origin also answers `path` with a page that is not the app (unless it is the app's own
+    home page): the JSON page of a host the app is mounted in, as a FastAPI app around st.App has."""
+
+    def answer(original: Callable[..., Response], app: ReferenceServer, request: requests.PreparedRequest) -> Response:
+        if path != app.base_path and urlsplit(request.url or "").path == path:
+            return 200, [("Content-Type", "application/json")], '{"service": "host", "status": "ok"}'
+        return original(app, request)
+
+    return wrapping(ReferenceServer, "handle", answer)
+
+
+def auth_redirect_from_origin_root(runner: ScriptRunner) -> None:
+    """The URL st.login or st.logout asks the browser to go to, taken from the origin's root instead of
+    from the app's base path."""
+    base_path = runner.session.base_path
+    if runner.auth_redirect and runner.auth_redirect.startswith(base_path):
+        runner.auth_redirect = "/" + runner.auth_redirect.removeprefix(base_path)
 
 
 def skipped_check(name: str) -> list[Patch]:
@@ -203,7 +236,7 @@ def cookie_deleted_on_other_path() -> list[Patch]:
     return [wrapping(auth, "cookie_deletion_header", on_logout_folder)]
 
 
-@mutation("logout-redirects-to-current-page", rule="st.logout redirects the browser to the app's home page")
+@mutation("logout-redirects-to-current-page", rule=LOGOUT_HOME_RULE)
 def logout_redirects_to_current_page() -> list[Patch]:
     """Logging out returns to the page st.logout was called on, not to the app's home page.
 
@@ -219,7 +252,7 @@ def logout_redirects_to_current_page() -> list[Patch]:
     ]
 
 
-@mutation("logout-redirects-to-server-root", rule="st.logout redirects the browser to the app's home page")
+@mutation("logout-redirects-to-server-root", rule=LOGOUT_HOME_RULE)
 def logout_redirects_to_server_root() -> list[Patch]:
     """Logging out redirects to "/" whatever the app's base path.
 
@@ -577,3 +610,47 @@ def issuer_not_checked() -> list[Patch]:
 def audience_not_checked() -> list[Patch]:
     """The id_token's audience (aud) is not compared with client_id, so another app's token is accepted."""
     return skipped_check("check_audience")
+
+
+# --- where st.login and st.logout send the browser, and where it comes back ---------------------
+
+
+@mutation("callback-lands-off-app", rule=LOGIN_RETURN_RULE)
+def callback_lands_off_app() -> list[Patch]:
+    """The login callback sends the browser to /welcome, a page of the same origin that is not the app.
+
+    As when an app mounted in a web framework lets the host's own "logged in" route take the
+    browser after the callback: it answers 200 with the host's page, and the app never starts.
+    """
+    return [endpoint("_oauth_callback", redirecting_to(lambda _home, _request: "/welcome")), host_page("/welcome")]
+
+
+@mutation("login-url-outside-base-path", rule=LOGIN_RETURN_RULE)
+def login_url_outside_base_path() -> list[Patch]:
+    """st.login sends the browser to /auth/login at the origin's root, outside the app's base path.
+
+    As when st.App is mounted under a path of a host app (FastAPI's mount) that Streamlit does not
+    know of: the login URL it builds misses the mount's path, and the host answers 404.
+    """
+    return [st_command_then("login", auth_redirect_from_origin_root)]
+
+
+@mutation("logout-url-outside-base-path", rule=LOGOUT_HOME_RULE)
+def logout_url_outside_base_path() -> list[Patch]:
+    """st.logout sends the browser to /auth/logout at the origin's root, outside the app's base path.
+
+    As with st.login's URL in an app mounted under a path Streamlit does not know of: the host
+    answers 404, the identity cookie stays and the browser never gets home.
+    """
+    return [st_command_then("logout", auth_redirect_from_origin_root)]
+
+
+@mutation("auth-routes-redirect-to-origin-root", rule=LOGIN_RETURN_RULE)
+def auth_routes_redirect_to_origin_root() -> list[Patch]:
+    """The callback and /auth/logout redirect to the origin's root "/", not to the app's base URL.
+
+    As when the auth routes of an app mounted under a path redirect to "/" (the ASGI root_path of
+    the mount unused): under a base path the browser ends on the host's own page, not on the app.
+    """
+    to_root = redirecting_to(lambda _home, _request: "/")
+    return [endpoint("_oauth_callback", to_root), endpoint("_logout", to_root), host_page("/")]

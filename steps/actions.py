@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import replace
 from typing import Any
@@ -10,13 +9,19 @@ from typing import Any
 import tomli
 import tomli_w
 from logoutspec.steps import signed_cookies
-from logoutspec.steps.world import IDENTITY_COOKIE, World
+from logoutspec.steps.world import (
+    CALLBACK_PATH,
+    IDENTITY_COOKIE,
+    World,
+    came_back_to_callback,
+    hops_since,
+    without_query,
+)
 from pytest_bdd import given, parsers, when
 
-from logoutspec.contract import AppSpec, Browser, NavigationError
+from logoutspec.contract import AppSpec, Browser, NavigationError, Tab
 
 PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
-CALLBACK_PATH = "oauth2callback"  # where the IdP sends the browser back (redirect_uri)
 TAB_NAMES = {"": None, "the tab": None, "the first tab": "first", "the second tab": "second", "the new tab": "new"}
 
 
@@ -87,22 +92,35 @@ def log_in(world: World, path: str) -> None:
     browser = world.open_browser(PERSON)
     tab = browser.open_tab()
     world.login_started_at = time.time()
-    tab.click("Log in")
-    assert has_identity_cookie(world, 0), "logging in left no identity cookie in the browser"
+    click_and_log_in(world, browser, tab, "Log in")
     world.tabs["first"] = browser.open_tab(path) if path else tab
 
 
 @given("Alice is logged in in another browser")
 @when("Alice logs in in another browser")
 def logged_in_in_other_browser(world: World) -> None:
-    tab = world.open_browser(PERSON).open_tab()
-    world.tabs["other"] = tab
-    tab.click("Log in")
-    assert has_identity_cookie(world, len(world.browsers) - 1), "logging in left no identity cookie"
+    browser = world.open_browser(PERSON)
+    world.tabs["other"] = browser.open_tab()
+    click_and_log_in(world, browser, world.tabs["other"], "Log in")
 
 
-def has_identity_cookie(world: World, browser: int) -> bool:
-    return any(c.name == IDENTITY_COOKIE for c in world.browsers[browser].cookies())
+def click_and_log_in(world: World, browser: Browser, tab: Tab, label: str) -> None:
+    """Click a login button and prove that a login happened, not just that a page loaded: the
+    browser went to the identity provider, which sent it back to the app's callback, from where it
+    ended on the app's home page holding the identity cookie; and the app redeemed the provider's
+    code (the provider's record has one more token request)."""
+    navigations, tokens = len(browser.navigations), token_requests(world)
+    tab.click(label)
+    hops = hops_since(browser, navigations)
+    came_back_to_callback(hops, world.target.idp.issuer, world.callback_url)
+    home = world.app.base_url
+    assert hops[-1].url == home, f"logging in ended on {hops[-1].url}, not on the app's home page {home}"
+    assert token_requests(world) > tokens, "the app never redeemed the identity provider's code (no token request)"
+    assert any(c.name == IDENTITY_COOKIE for c in browser.cookies()), "logging in left no identity cookie"
+
+
+def token_requests(world: World) -> int:
+    return sum(1 for event in world.target.idp.events() if event.kind == "token")
 
 
 FAULTS = {
@@ -120,10 +138,19 @@ def idp_misbehaves(world: World, answer: str) -> None:
 
 @when("she tries to log in")
 def tries_to_log_in(world: World) -> None:
-    """Click "Log in" where the login may fail: how the app shows the failure (its home page, an
-    error page) is not what the scenario checks, so a navigation that ends elsewhere is fine."""
-    with contextlib.suppress(NavigationError):
+    """Click "Log in" where the identity provider answers wrongly. The app may show its refusal on
+    its home page or as an error page at its callback (a NavigationError ending there); any other
+    NavigationError means the answer never reached the app (the login never started, or went
+    astray), which is the target's failure, not a refusal."""
+    browser = world.browsers[0]
+    navigations = len(browser.navigations)
+    try:
         world.tab().click("Log in")
+    except NavigationError:
+        hops = hops_since(browser, navigations)
+        if not hops or without_query(hops[-1].url) != world.callback_url:
+            raise
+    world.login_hops = hops_since(browser, navigations)
 
 
 @given("Bob has started a login in his own browser and kept the link back to the app")
@@ -154,12 +181,7 @@ def clicks(world: World, label: str, where: str | None = None) -> None:
 @when(parsers.parse('she clicks "{label}" and signs in at the identity provider'))
 def clicks_and_signs_in(world: World, label: str) -> None:
     """Clicking a login button must take the browser through the identity provider and back."""
-    tab = world.tab()
-    navigations_before = len(world.browsers[0].navigations)
-    tab.click(label)
-    visited = [hop.url for hops in world.browsers[0].navigations[navigations_before:] for hop in hops]
-    issuer = world.target.idp.issuer
-    assert any(url.startswith(issuer) for url in visited), f"the browser never reached the IdP: {visited}"
+    click_and_log_in(world, world.browsers[0], world.tab(), label)
 
 
 @when(parsers.re(r"she reruns (?:the app|(?P<name>the second tab))$"))

@@ -12,6 +12,7 @@ from logoutspec.steps.world import (
     IDENTITY_COOKIE,
     LOGOUT_PATH,
     World,
+    came_back_to_callback,
     describe,
     logout_run,
     set_cookies_named,
@@ -163,6 +164,14 @@ def end_session_parameters(world: World, client_id: str) -> None:
     assert params.get("id_token_hint"), f"no id_token_hint: {params}"
     redirect_uri = f"{world.app.base_url}{CALLBACK_PATH}"
     assert params.get("post_logout_redirect_uri") == redirect_uri, f"post_logout_redirect_uri: {params}"
+
+
+@then("the browser brought the identity provider's answer to the app's callback")
+def answer_reached_callback(world: World) -> None:
+    """The login started and its answer reached the app: whatever the app then did with it (the
+    steps after this say), it was given the chance to refuse it. A login that never reached the
+    identity provider, or an answer sent elsewhere, proves nothing about the app's checks."""
+    came_back_to_callback(world.login_hops, world.target.idp.issuer, world.callback_url)
 
 
 @then(parsers.re(r"""the tab is on the app's home page(?: "(?P<path>[^"]+)")?$"""))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from logoutspec.contract import App, AppSpec, Browser, Hop, ScriptRun, SetCookie, SuiteData, Tab, Target
 
 IDENTITY_COOKIE = "_streamlit_user"
 COOKIES = {"identity": IDENTITY_COOKIE, "tokens": "_streamlit_user_tokens"}  # the tokens cookie: 1.53+
 LOGOUT_PATH = "/auth/logout"
+CALLBACK_PATH = "oauth2callback"  # where the IdP sends the browser back (redirect_uri)
 
 
 @dataclass
@@ -29,6 +31,7 @@ class World:
     session_before: str = ""
     login_started_at: float = 0.0
     kept_link: str = ""
+    login_hops: list[Hop] = field(default_factory=list)  # every hop of the last login attempt
     _app: App | None = None
 
     @property
@@ -37,6 +40,11 @@ class World:
         if self._app is None:
             self._app = self.target.serve(self.spec, self.secrets_template)
         return self._app
+
+    @property
+    def callback_url(self) -> str:
+        """The app's redirect_uri: its home page's /oauth2callback, as the rendered secrets.toml has it."""
+        return f"{self.app.base_url}{CALLBACK_PATH}"
 
     def tab(self, name: str | None = None) -> Tab:
         name = name or self.current
@@ -82,3 +90,25 @@ def logout_run(tab: Tab) -> ScriptRun:
 def set_cookies_named(navigations: list[list[Hop]], name: str) -> list[tuple[Hop, SetCookie]]:
     """Every Set-Cookie of the cookie name in the browser's history, oldest first."""
     return [(hop, cookie) for hops in navigations for hop in hops for cookie in hop.set_cookies if cookie.name == name]
+
+
+def hops_since(browser: Browser, navigations: int) -> list[Hop]:
+    """Every hop of the browser's navigations after the first `navigations`, in order."""
+    return [hop for hops in browser.navigations[navigations:] for hop in hops]
+
+
+def without_query(url: str) -> str:
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
+def came_back_to_callback(hops: list[Hop], issuer: str, callback: str) -> int:
+    """The index of the hop in which the identity provider's answer reached the app's callback: the
+    browser must have gone to the identity provider, and the provider must have sent it straight
+    back to the callback (the hop before it is the provider's). AssertionError, with the URLs, if not."""
+    urls = [hop.url for hop in hops]
+    at_idp = next((i for i, hop in enumerate(hops) if hop.url.startswith(f"{issuer}/")), None)
+    assert at_idp is not None, f"the login never reached the identity provider {issuer}: {urls}"
+    back = next((i for i in range(at_idp, len(hops)) if without_query(hops[i].url) == callback), None)
+    assert back is not None, f"the identity provider never sent the browser back to {callback}: {urls}"
+    assert hops[back - 1].url.startswith(f"{issuer}/"), f"{callback} was not reached from the identity provider: {urls}"
+    return back

@@ -33,7 +33,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from logoutspec.contract import AppSpec, Cookie, Hop, IdpRecord, NavigationError, Person, ScriptRun
 from logoutspec.resources import SuiteResources
-from logoutspec.targets.http_browser import origin_of, parse_set_cookie
+from logoutspec.targets.http_browser import app_page_problem, parse_set_cookie
 from logoutspec.targets.streamlit.proto import RunCollector
 from logoutspec.targets.streamlit.target import StreamlitTarget
 
@@ -200,7 +200,6 @@ class ChromiumBrowser:
     def __init__(self, context: BrowserContext, base_url: str, person: Person | None, scenario: ScenarioPages) -> None:
         self.context = context
         self.base_url = base_url
-        self.origin = origin_of(base_url)
         self.person = person
         self.scenario = scenario
         self._landings: list[Request] = []  # the last request of every navigation, in order
@@ -282,7 +281,10 @@ class ChromiumTab:
         """Open url in this tab and wait for the first run of the session the page starts."""
         self._begin_action()
         sockets = len(self.sessions.sockets)
-        self.page.goto(url, wait_until="commit")
+        landing = self.page.goto(url, wait_until="commit")
+        if landing is None:
+            raise NavigationError(f"opening {url} loaded no document")
+        self._expect_app_page(landing)
         self._await_new_session(sockets)
 
     def click(self, label: str) -> None:
@@ -388,8 +390,7 @@ class ChromiumTab:
         landings = len(self._landings)
         self._sign_in()
         self._await_landing(landings)
-        if not self._on_app_page():
-            raise NavigationError(f"signing in ended on {self._landings[-1].url} with {self._landings[-1].status}")
+        self._expect_app_page(self._landings[-1])
 
     def _sign_in(self) -> None:
         """What the person does at the identity provider's login page: type name and password.
@@ -401,8 +402,8 @@ class ChromiumTab:
         self.page.wait_for_url(lambda url: url == landing.url, wait_until="domcontentloaded")
         form = self.page.locator("form#login")
         if form.count() == 0:
-            text = self.page.inner_text("body")[:200]
-            raise NavigationError(f"navigation ended on {landing.url} with {landing.status}: {text!r}")
+            self._expect_app_page(landing)  # neither the IdP's form nor the app: say what it was
+            raise NavigationError(f"{landing.url} is the app's page, not the identity provider's login form")
         person = self.browser.person
         if person is None:
             raise NavigationError(f"{self.page.url} asks for credentials, but nobody sits at this browser")
@@ -413,7 +414,14 @@ class ChromiumTab:
     def _on_app_page(self) -> bool:
         """Whether the last navigation ended on a page of the app, as HttpBrowser decides it."""
         landing = self._landings[-1]
-        return landing.status == 200 and origin_of(landing.url) == self.browser.origin
+        return app_page_problem(landing.url, landing.status, document_text(landing), self.browser.base_url) is None
+
+    def _expect_app_page(self, landing: Response) -> None:
+        """A navigation must end on a page of the app (as HttpBrowser decides it): else the target failed."""
+        body = document_text(landing)
+        problem = app_page_problem(landing.url, landing.status, body, self.browser.base_url)
+        if problem:
+            raise NavigationError(f"navigation ended on {landing.url} with {landing.status}, {problem}: {body[:200]!r}")
 
     def _await_run(self, runs: int) -> None:
         """Until the session has finished more than `runs` script runs."""
@@ -581,6 +589,15 @@ def is_landing(response: Response) -> bool:
     it; the request's redirected_to is not known yet when the redirect response arrives.
     """
     return response.request.is_navigation_request() and response.status not in REDIRECT_STATUSES
+
+
+def document_text(landing: Response) -> str:
+    """The document a navigation landed on, as the server sent it; "" when Chromium kept no body
+    (a page that was left at once), which no check can take for the app."""
+    try:
+        return landing.text()
+    except PlaywrightError:
+        return ""
 
 
 def redirect_chain(last: Request) -> list[Hop]:

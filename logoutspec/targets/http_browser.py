@@ -2,9 +2,11 @@
 
 It does what a browser does and nothing more: follows redirects hop by hop (recording each
 Set-Cookie and Location), fills the identity provider's login form for the person at the
-keyboard, and opens a new app session whenever a tab lands on an app page. How an app session
-is opened is the target's business (the Connector): a function call for the reference
-implementation, a protobuf websocket for real Streamlit.
+keyboard, and opens a new app session whenever a tab lands on a page of the app. How an app
+session is opened is the target's business (the Connector): a function call for the reference
+implementation, a protobuf websocket for real Streamlit. The Connector is given the URL the
+browser landed on, and only once that URL is under the app's base URL and serves the app's page
+(app_page_problem): a tab is an app session only where a person would see the app.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class HttpBrowser:
                 continue
             login_form = find_login_form(response.text) if response.status_code == 200 else None
             if login_form is None:
-                self.expect_app_page(url, response)
+                self.expect_app_page(url, response.status_code, response.text)
                 return url
             url, method, data = self.fill_login_form(url, login_form)
         raise NavigationError(f"more than {MAX_HOPS} hops from {hops[0].url}: {[h.url for h in hops]}")
@@ -101,9 +103,11 @@ class HttpBrowser:
         fields = {**form.hidden, "username": self.person.username, "password": self.person.password}
         return urljoin(url, form.action), form.method, fields
 
-    def expect_app_page(self, url: str, response: requests.Response) -> None:
-        if response.status_code != 200 or origin_of(url) != self.origin:
-            raise NavigationError(f"navigation ended on {url} with {response.status_code}: {response.text[:200]!r}")
+    def expect_app_page(self, url: str, status: int, body: str) -> None:
+        """A navigation must end on a page of the app; anything else is the target's failure."""
+        problem = app_page_problem(url, status, body, self.base_url)
+        if problem:
+            raise NavigationError(f"navigation ended on {url} with {status}, {problem}: {body[:200]!r}")
 
     def session_headers(self, url: str) -> dict[str, str]:
         """The headers a browser sends when its page opens the app's websocket."""
@@ -182,6 +186,43 @@ class HttpTab:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def app_page_problem(url: str, status: int, body: str, base_url: str) -> str | None:
+    """Why the page a navigation ended on is not the app, or None when it is: it must answer 200,
+    under the app's base URL, with the page that starts Streamlit's frontend (an HTML document with
+    the element id="root" the frontend renders into). Any other page of the same origin (the host's
+    own page beside a mounted app, a "logged in" page) is not one a person could use the app on."""
+    if not is_under(url, base_url):
+        return f"which is not under the app's base URL {base_url}"
+    if status != 200:
+        return "not the app's page"
+    if not has_app_root(body):
+        return 'a page without the app\'s root element (id="root"), so not the app'
+    return None
+
+
+def is_under(url: str, base_url: str) -> bool:
+    """Whether url is base_url or a page below it (its query and fragment aside)."""
+    page, base = urlsplit(url), urlsplit(base_url)
+    return (page.scheme, page.netloc) == (base.scheme, base.netloc) and f"{page.path}/".startswith(base.path)
+
+
+class _AppRootParser(HTMLParser):
+    """Finds the element with id="root": where Streamlit's frontend renders the app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found = self.found or ("id", "root") in attrs
+
+
+def has_app_root(html: str) -> bool:
+    parser = _AppRootParser()
+    parser.feed(html)
+    return parser.found
 
 
 class LoginForm:

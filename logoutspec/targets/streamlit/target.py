@@ -40,9 +40,10 @@ class StreamlitApp:
         self.base_url = server.base_url
 
     def new_browser(self, person: Person | None = None) -> HttpBrowser:
+        """A cookie-jar browser whose tabs open their websocket from the page they landed on (its
+        folder, as Streamlit's frontend does), never from the URL the server was started with."""
         http = requests.Session()
-        connect = partial(StreamlitConnection, session=http, base_url=self.base_url)
-        return HttpBrowser(self.base_url, connect, person, http)
+        return HttpBrowser(self.base_url, partial(StreamlitConnection, session=http), person, http)
 
 
 class StreamlitTarget:
