@@ -151,3 +151,24 @@ def test_a_mutation_is_in_force_only_between_begin_and_end_of_its_scenarios() ->
     finally:
         target.end_scenario()
     assert auth.COOKIE_LIFETIME_SECONDS == 30 * auth.DAY_SECONDS
+
+
+# What each mutant that sends the browser off the app must be caught by: a NavigationError naming
+# the page the browser ended on, not a crash somewhere after it.
+LEFT_THE_APP = {
+    "callback-lands-off-app": ("/welcome with 200",),
+    "login-url-outside-base-path": ("/auth/login?provider=", "with 404, which is not under the app's base URL"),
+    "logout-url-outside-base-path": ("/auth/logout with 404, which is not under the app's base URL",),
+    "auth-routes-redirect-to-origin-root": ("/ with 200, which is not under the app's base URL",),
+}
+
+
+def test_a_mutant_that_sends_the_browser_off_the_app_is_caught_where_it_leaves_it(check: Report) -> None:
+    _, report = check
+    caught = {m["target"].removeprefix("mutant-"): m["caught_by"] for m in report["mutants"]}
+    for name, fragments in LEFT_THE_APP.items():
+        assert caught[name], f"{name} was not caught"
+        for scenario in caught[name]:
+            reason = scenario["reason"]
+            assert reason.startswith("logoutspec.contract.NavigationError: navigation ended on http://"), scenario
+            assert all(fragment in reason for fragment in fragments), scenario
