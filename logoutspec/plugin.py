@@ -20,6 +20,7 @@ import pytest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pytest_bdd.feature import get_features
 
+from logoutspec.causes import causes_by_target, not_exercised
 from logoutspec.compat import collected_features, example_row, scenario_template_of
 from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, adapter_spec, create_target, load_config
 from logoutspec.contract import RecordsFailures, Target
@@ -311,7 +312,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if INFO in item.stash:
         results = item.config.stash[RESULTS]
-        results.record(item.stash[INFO], report, item.stash.get(FAILED_STEP, ""))
+        failed_step, step_type = item.stash.get(FAILED_STEP, ("", ""))
+        results.record(item.stash[INFO], report, failed_step, step_type)
         if report.when == "call" and report.failed:
             record_failure(item.config.stash[SUITE], item.stash[INFO], results.path.parent / "failures")
     return report
@@ -327,8 +329,8 @@ def record_failure(suite: Suite, info: ScenarioInfo, directory: Path) -> None:
 
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any) -> None:
-    """Remember which Gherkin step failed, for the report."""
-    request.node.stash[FAILED_STEP] = f"{step.keyword} {step.name}"
+    """Remember which Gherkin step failed, and its kind (given, when, then), for the report."""
+    request.node.stash[FAILED_STEP] = (f"{step.keyword} {step.name}", step.type)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -350,6 +352,8 @@ def write_deviation_ledger(config: pytest.Config, results: ResultLog) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if RESULTS in config.stash:
+        report_causes(terminalreporter, [result.as_record() for result in config.stash[RESULTS].results.values()])
     stale = [entry for entry in config.stash.get(LEDGER, []) if entry["status"].startswith("stale")]
     if stale:
         terminalreporter.section("stale declared deviations (conformance.toml)")
@@ -358,10 +362,25 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.line(f"{entry['target']}: {name}: {entry['status']}")
 
 
+def report_causes(terminalreporter: Any, records: list[dict[str, str | None]]) -> None:
+    """The distinct causes of the run's failures per target, each with the number of scenarios it
+    explains; a target that could not be exercised is said to be so first."""
+    blocked = not_exercised(records)
+    causes = {target: found for target, found in causes_by_target(records).items() if found}
+    if not causes:
+        return
+    terminalreporter.section("failures by cause")
+    for target, found in causes.items():
+        if target in blocked:
+            terminalreporter.line(f"{target}: COULD NOT BE EXERCISED: every scenario that applies failed in setup")
+        for cause in found:
+            terminalreporter.line(f"{target}: {cause.line()}")
+
+
 SUITE = pytest.StashKey[Suite]()
 CONFIG_ORIGIN = pytest.StashKey[str]()
 RESULTS = pytest.StashKey[ResultLog]()
 INFO = pytest.StashKey[ScenarioInfo]()
 PROGRESS = pytest.StashKey[Progress]()
 LEDGER = pytest.StashKey[list[dict[str, Any]]]()
-FAILED_STEP = pytest.StashKey[str]()
+FAILED_STEP = pytest.StashKey[tuple[str, str]]()

@@ -28,12 +28,14 @@ from pathlib import Path
 
 from pytest_bdd.parser import Background, Feature, FeatureParser, Rule, ScenarioTemplate, Step
 
+from logoutspec.causes import Cause, causes_by_target, not_exercised
 from logoutspec.config import Config, ConfigError, load_config
 from logoutspec.locations import FEATURES, config_in
 from logoutspec.results import example_label
 
 VERSION_TAG = "streamlit:"
 NOT_RUN = "not run"
+NOT_EXERCISED = "could not be exercised"
 CONFORMANCE_TITLE = "st.logout: conformance report"
 SPEC_TITLE = "st.logout: the specification"
 
@@ -64,6 +66,7 @@ ICONS = {
 # Prefixes results.json puts before a reason; the outcome's label already says them.
 REASON_PREFIXES = ("not applicable: ", "[XPASS(strict)] ", "declared deviation ")
 BLOCK_KEYWORDS = ("Background:", "Scenario Outline:", "Scenario:", "Examples:")
+CAUSE_HEADERS = ("target", "scenarios", "failing step", "message")
 SUMMARY_HEADERS = ("target", "rules that fully hold", "rules that deviate", "rules not applicable", "scenarios")
 STEP_KEYWORDS = ("Given", "When", "Then", "And", "But", "*")
 URL_RE = re.compile(r"https?://[^\s<>\"'()]*[^\s<>\"'().,;:]")
@@ -148,6 +151,8 @@ class TargetColumn:
     name: str
     version: str
     description: str
+    causes: tuple[Cause, ...] = ()  # the distinct causes of its failed scenarios, the largest first
+    blocked_by: Cause | None = None  # set when the target could not be exercised: what stopped it
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,11 @@ def target_columns(records: Sequence[dict[str, str | None]], config: Config | No
     declared = list(config.targets) if config else []
     names = sorted(versions, key=lambda name: declared.index(name) if name in declared else len(declared))
     descriptions = {name: target.description for name, target in config.targets.items()} if config else {}
-    return tuple(TargetColumn(name, versions[name], descriptions.get(name, "")) for name in names)
+    causes, blocked = causes_by_target(records), not_exercised(records)
+    return tuple(
+        TargetColumn(name, versions[name], descriptions.get(name, ""), tuple(causes[name]), blocked.get(name))
+        for name in names
+    )
 
 
 def record_cell(record: dict[str, str | None]) -> Cell:
@@ -251,7 +260,10 @@ def rule_doc(
         quote=quote,
         background=background_lines(rule.background if rule else None),
         scenarios=scenarios,
-        verdicts=tuple(rule_verdict(cells_of(scenarios, index)) for index in range(len(targets))),
+        verdicts=tuple(
+            rule_verdict(cells_of(scenarios, index), exercised=target.blocked_by is None)
+            for index, target in enumerate(targets)
+        ),
     )
 
 
@@ -278,11 +290,14 @@ def cells_of(scenarios: Iterable[ScenarioDoc], index: int) -> list[Cell]:
     return [row.cells[index] for scenario in scenarios for row in scenario.rows]
 
 
-def rule_verdict(cells: Sequence[Cell]) -> Verdict:
+def rule_verdict(cells: Sequence[Cell], exercised: bool = True) -> Verdict:
     """A rule fully holds when every applicable scenario passed; it deviates when any failed or
-    is a declared deviation; it is not applicable when none applied."""
+    is a declared deviation; it is not applicable when none applied. On a target that could not
+    be exercised (every scenario failed in setup) an applicable rule was never reached: not a deviation."""
     counts = Counter(cell.outcome for cell in cells)
     detail = count_text(counts, omit=("passed",))
+    if not exercised and counts["skipped"] != len(cells):
+        return Verdict(NOT_EXERCISED, "failed", detail)
     for kind in ("failed", "xfailed"):
         if counts[kind]:
             return Verdict("deviates", kind, detail)
@@ -397,8 +412,9 @@ def slug(text: str) -> str:
 def summary_cells(summary: TargetSummary, rule_count: int) -> list[str]:
     """A target's row of the summary, under SUMMARY_HEADERS."""
     rules = summary.rules
+    blocked = f" — {NOT_EXERCISED}" if summary.target.blocked_by else ""
     return [
-        target_heading(summary.target),
+        target_heading(summary.target) + blocked,
         f"{rules['holds']} of {rule_count}",
         str(rules["deviates"]),
         str(rules["not applicable"]),
@@ -417,6 +433,7 @@ def render_markdown(report: Report) -> str:
     parts = [f"# {report.title}", ""]
     if report.targets:
         parts += markdown_summary(report)
+        parts += markdown_causes(report.targets)
     parts += markdown_matrix(report)
     for feature in report.features:
         parts += markdown_feature(feature, report.targets)
@@ -431,6 +448,33 @@ def markdown_summary(report: Report) -> list[str]:
     lines.append("")
     lines += [f"- **{md(t.name)}**: {md(t.description)}" for t in report.targets if t.description]
     return [*lines, ""] if lines[-1] else lines
+
+
+def markdown_causes(targets: Sequence[TargetColumn]) -> list[str]:
+    """Failures by cause: per target, each distinct cause with the number of scenarios it explains;
+    a target that could not be exercised is named first, with what stopped it."""
+    lines = ["## Failures by cause", ""]
+    lines += [f"- **{md(t.name)}** {NOT_EXERCISED}: {md(blocked_text(t))}" for t in targets if t.blocked_by]
+    rows = [[target_heading(t), *cause_cells(cause)] for t in targets for cause in t.causes]
+    if not rows:
+        return [*lines, "No scenario failed.", ""]
+    lines += [""] if lines[-1] else []
+    lines += [md_row(CAUSE_HEADERS), md_row(["---"] * len(CAUSE_HEADERS))]
+    lines += [
+        md_row([md(target), count, f"`{step}`" if step else "", md(message)]) for target, count, step, message in rows
+    ]
+    return [*lines, ""]
+
+
+def blocked_text(target: TargetColumn) -> str:
+    cause = target.blocked_by
+    assert cause is not None
+    return f"every scenario that applies failed in setup; {cause.line()}"
+
+
+def cause_cells(cause: Cause) -> list[str]:
+    """A cause's cells under CAUSE_HEADERS (after the target): scenarios, failing step, message."""
+    return [str(cause.scenarios), cause.step, cause.message]
 
 
 def markdown_matrix(report: Report) -> list[str]:
@@ -575,6 +619,7 @@ def render_html(report: Report) -> str:
     body = [f"<h1>{esc(report.title)}</h1>"]
     if report.targets:
         body += html_summary(report)
+        body += html_causes(report.targets)
     body += html_matrix(report)
     for feature in report.features:
         body += html_feature(feature, report.targets)
@@ -605,6 +650,26 @@ def html_summary(report: Report) -> list[str]:
     listing = [f'<ul class="targets">{"".join(described)}</ul>'] if described else []
     table = html_table("summary", SUMMARY_HEADERS, [rows])
     return ['<section id="summary"><h2>Summary</h2>', *table, *listing, "</section>"]
+
+
+def html_causes(targets: Sequence[TargetColumn]) -> list[str]:
+    """Failures by cause, as markdown_causes says them."""
+    lines = ['<section id="causes"><h2>Failures by cause</h2>']
+    blocked = [
+        f"<li><b>{esc(t.name)}</b> {badge('failed', NOT_EXERCISED)} {esc(blocked_text(t))}</li>"
+        for t in targets
+        if t.blocked_by
+    ]
+    lines += [f'<ul class="targets">{"".join(blocked)}</ul>'] if blocked else []
+    rows = [
+        html_row(
+            ["", *CAUSE_HEADERS[1:]], [esc(target_heading(t)), esc(count), f"<code>{esc(step)}</code>", esc(message)]
+        )
+        for t in targets
+        for count, step, message in [cause_cells(cause) for cause in t.causes]
+    ]
+    lines += html_table("causes", CAUSE_HEADERS, [rows]) if rows else ["<p>No scenario failed.</p>"]
+    return [*lines, "</section>"]
 
 
 def html_matrix(report: Report) -> list[str]:

@@ -34,9 +34,16 @@ class Result:
     outcome: str = "passed"
     reason: str = ""
     step: str = ""
+    step_type: str = ""  # given, when or then: the kind of the failing step, whatever its keyword (And, But)
 
     def as_record(self) -> dict[str, str | None]:
-        return {**asdict(self.info), "outcome": self.outcome, "reason": self.reason, "step": self.step}
+        return {
+            **asdict(self.info),
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "step": self.step,
+            "step_type": self.step_type,
+        }
 
 
 class ResultLog:
@@ -46,14 +53,15 @@ class ResultLog:
         self.path = path
         self.results: dict[str, Result] = {}
 
-    def record(self, info: ScenarioInfo, report: pytest.TestReport, failed_step: str = "") -> None:
-        """Record a phase's report; failed_step is the Gherkin step that raised, if one did."""
+    def record(self, info: ScenarioInfo, report: pytest.TestReport, failed_step: str = "", step_type: str = "") -> None:
+        """Record a phase's report; failed_step is the Gherkin step that raised, if one did, and
+        step_type its kind (given, when, then)."""
         result = self.results.setdefault(report.nodeid, Result(info))
         if result.outcome != "passed":
             return
         outcome, reason = classify(report)
         if outcome != "passed":
-            result.outcome, result.reason, result.step = outcome, reason, failed_step
+            result.outcome, result.reason, result.step, result.step_type = outcome, reason, failed_step, step_type
 
     def write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

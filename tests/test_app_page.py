@@ -122,3 +122,7 @@ def test_on_a_target_whose_callback_lands_elsewhere_alice_is_not_logged_in(tmp_p
     assert record["step"] == "Given Alice is logged in"
     assert "navigation ended on http://localhost:8501/welcome with 200" in record["reason"], record
     assert "not the app" in record["reason"]
+    # the end of the run says the same once, as a cause with the number of scenarios it explains
+    assert "failures by cause" in done.stdout
+    cause = 'mounted: 1 scenario: at "Given Alice is logged in": logoutspec.contract.NavigationError: navigation'
+    assert f"{cause} ended on http://localhost:<port>/welcome with 200" in done.stdout, done.stdout

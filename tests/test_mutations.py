@@ -29,7 +29,7 @@ Report = tuple[subprocess.CompletedProcess[str], dict[str, Any]]
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "logoutspec.mutants", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "logoutspec.mutants", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
 
 

@@ -4,15 +4,18 @@ real run that writes it; the spec rendered without running; the HTML page in hea
 from __future__ import annotations
 
 import json
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
+from logoutspec.causes import normalised, not_exercised
 from logoutspec.report import (
     CONFORMANCE_TITLE,
     ICONS,
+    NOT_EXERCISED,
     Cell,
     Quote,
     Report,
@@ -402,3 +405,135 @@ def assert_well_formed(page: str) -> None:
     checker.feed(page)
     assert checker.open == [], checker.open
     assert page.startswith("<!DOCTYPE html>")
+
+
+LOGIN_FAILED = (
+    "logoutspec.contract.NavigationError: navigation ended on http://localhost:{port}/welcome?state={state} "
+    'with 200, a page without the app\'s root element (id="root"), so not the app: \'{{"service": "host"}}\''
+)
+
+
+def test_failures_are_grouped_by_cause_before_the_rules() -> None:
+    """Two failures that differ only in port and state are one cause; a third is another."""
+    records = [
+        record("good", COOKIE_RULE, "The cookie is gone", "passed"),
+        record(
+            "good",
+            COOKIE_RULE,
+            "The cookie expires",
+            "failed",
+            LOGIN_FAILED.format(port=8501, state="a1b2"),
+            step="Given Alice is logged in",
+            step_type="given",
+        ),
+        record(
+            "good",
+            USER_RULE,
+            OUTLINE,
+            "failed",
+            LOGIN_FAILED.format(port=41234, state="zz9"),
+            example="Alice / in",
+            step="Given Alice is logged in",
+            step_type="given",
+        ),
+        record(
+            "good",
+            USER_RULE,
+            OUTLINE,
+            "failed",
+            "AssertionError: st.user is {'iat': 1796192539}\nassert False",
+            example="Bob / out",
+            step='Then the tab shows "Bye"',
+            step_type="then",
+        ),
+    ]
+    report = build_report(parse_features(write_feature()), records, None, CONFORMANCE_TITLE)
+    markdown = render_markdown(report)
+    causes = markdown.index("## Failures by cause")
+    assert markdown.index("## Summary") < causes < markdown.index("## Rules by target")
+    assert (
+        "| good (1.50.0) | 2 | `Given Alice is logged in` | logoutspec.contract.NavigationError: navigation ended on "
+        "http://localhost:&lt;port>/welcome?state=&lt;value> with 200, a page without the app's root element"
+    ) in markdown
+    assert (
+        "| good (1.50.0) | 1 | `Then the tab shows \"Bye\"` | AssertionError: st.user is {'iat': &lt;number>} |"
+        in markdown
+    )
+    assert NOT_EXERCISED not in markdown
+    page = render_html(report)
+    assert_well_formed(page)
+    assert page.index('id="causes"') < page.index('id="matrix"')
+    assert "http://localhost:&lt;port&gt;/welcome?state=&lt;value&gt;" in page
+
+
+def test_a_target_whose_every_scenario_failed_in_setup_could_not_be_exercised() -> None:
+    """Every scenario that applies failed in a Given step (an "And" after a Given is one too): the
+    target is flagged with the cause, and its Rules are not reported as deviating."""
+    failed = LOGIN_FAILED.format(port=8501, state="x")
+    records = [
+        record("bad", COOKIE_RULE, "The cookie is gone", "skipped", "not applicable: 1.53.0"),
+        record("bad", COOKIE_RULE, "The cookie expires", "skipped", "not applicable: 1.53.0"),
+        record(
+            "bad",
+            USER_RULE,
+            OUTLINE,
+            "failed",
+            failed,
+            example="Alice / in",
+            step="Given Alice is logged in",
+            step_type="given",
+        ),
+        record(
+            "bad",
+            USER_RULE,
+            OUTLINE,
+            "xfailed",
+            "declared deviation [implementation bug]: Bob",
+            example="Bob / out",
+            step="And Alice is logged in",
+            step_type="given",
+        ),
+    ]
+    report = build_report(parse_features(write_feature()), records, None, CONFORMANCE_TITLE)
+    [summary] = report.summaries()
+    assert summary.rules == {"not applicable": 1, NOT_EXERCISED: 1}
+    markdown = render_markdown(report)
+    assert f"| **bad (1.53.0) — {NOT_EXERCISED}** | 0 of 2 | 0 | 1 |" in markdown
+    assert (
+        f'- **bad** {NOT_EXERCISED}: every scenario that applies failed in setup; 1 scenario: at "Given Alice is '
+        'logged in": logoutspec.contract.NavigationError: navigation ended on http://localhost:&lt;port>/welcome'
+    ) in markdown
+    assert f"| {USER_RULE} | Streamlit ≥1.42 | ❌ {NOT_EXERCISED} (1 failed · 1 declared deviation) |" in markdown
+    assert f'<span class="badge failed">{NOT_EXERCISED}</span>' in render_html(report)
+
+
+def test_one_passing_scenario_means_the_target_was_exercised() -> None:
+    records = [
+        record("bad", USER_RULE, OUTLINE, "failed", "boom", example="Alice / in", step="Given x", step_type="given"),
+        record("bad", USER_RULE, OUTLINE, "passed", example="Bob / out"),
+    ]
+    assert not_exercised(records) == {}
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        (
+            "ended on http://127.0.0.1:58053/oauth2callback?code=abc&state=def",
+            "ended on http://127.0.0.1:<port>/oauth2callback?code=<value>&state=<value>",
+        ),
+        ("session 3f2a0c1e-8b7d-4f5e-9a6b-1c2d3e4f5a6b changed", "session <id> changed"),
+        ("cookie eyJzdWIiOiAiYWxpY2UtMDAwMSJ9.1796192539.9f8e7d6c5b4a39281706 kept", "cookie <id> kept"),
+        ("AssertionError: not logged in\nassert False\n  where False = f()", "AssertionError: not logged in"),
+        ("the identity_provider_session_alive check", "the identity_provider_session_alive check"),
+    ],
+    ids=["ports and query values", "uuid", "token", "introspection", "a long word stays"],
+)
+def test_a_failure_message_is_normalised_into_a_cause(message: str, expected: str) -> None:
+    assert normalised(message) == expected
+
+
+def write_feature() -> Path:
+    folder = Path(tempfile.mkdtemp())
+    (folder / "logout.feature").write_text(FEATURE)
+    return folder
