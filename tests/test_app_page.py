@@ -109,7 +109,8 @@ def test_on_a_target_whose_callback_lands_elsewhere_alice_is_not_logged_in(tmp_p
     fixtures = ROOT / "fixtures"
     config.write_text(
         f'[suite]\napps = "{fixtures}/apps"\nsecrets = "{fixtures}/secrets"\nidp = "{fixtures}/idp.toml"\n\n'
-        '[targets.mounted]\nadapter = "reference"\noptions = { mutation = "callback-lands-off-app" }\n'
+        '[targets.mounted]\nadapter = "reference"\nversion = "1.50.0"\n'
+        'options = { mutation = "callback-lands-off-app" }\n'
     )
     scenario = "st.user keeps the user's information while st.logout is not called"
     command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--target", "mounted"]
