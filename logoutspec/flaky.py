@@ -34,6 +34,7 @@ from logoutspec.runner import run_suite, suite_command
 
 DEFAULT_RUNS = 20
 ABSENT = "absent"  # the outcome of a scenario a run did not report at all
+FINISHED = "gate-run.json"  # written beside a run's results.json once its pytest process has ended
 Key = tuple[str, str, str, str, str]  # target, feature, rule, scenario, example
 
 
@@ -102,14 +103,19 @@ def random_order(seed: int, config: Path, target: str, extra: list[str]) -> list
 def run_once(
     target: str, seed: int, reports: Path, config: Path, suite: Path, extra: list[str], resume: bool = False
 ) -> Run:
-    """One run; with resume, a run whose results.json is already in its reports dir is read, not
-    repeated (so that a long gate, stopped, goes on where it stopped)."""
+    """One run; with resume, a run that finished before in its reports dir is read, not repeated
+    (so that a long gate, stopped, goes on where it stopped). Finished means the gate saw the
+    process end and wrote FINISHED: a run stopped midway leaves a results.json of part of the suite."""
     out = reports / target / f"seed-{seed}"
-    results = out / "results.json"
-    if resume and results.exists():
-        return Run(target, seed, json.loads(results.read_text()), 0.0, resumed=True)
-    results.unlink(missing_ok=True)  # a results.json left by an earlier gate must not pass for this run's
+    results, finished = out / "results.json", out / FINISHED
+    if resume and finished.exists() and results.exists():
+        seconds = json.loads(finished.read_text())["seconds"]
+        return Run(target, seed, json.loads(results.read_text()), seconds, resumed=True)
+    for stale in (results, finished):  # left by an earlier gate: must not pass for this run's
+        stale.unlink(missing_ok=True)
     run = run_suite(*random_order(seed, config, target, extra), reports=out, tests=suite)
+    out.mkdir(parents=True, exist_ok=True)
+    finished.write_text(json.dumps({"seconds": run.seconds}) + "\n")
     tail = " | ".join(run.output.strip().splitlines()[-3:])
     return Run(target, seed, run.records if run.completed else None, run.seconds, tail)
 
@@ -117,13 +123,12 @@ def run_once(
 def describe_run(run: Run) -> str:
     if run.records is None:
         return f"{run.target} seed {run.seed}: no results.json ({run.seconds:.1f} s): {run.tail}"
-    if run.resumed:
-        return f"{run.target} seed {run.seed}: read from an earlier run (--resume)"
     counts: dict[str, int] = defaultdict(int)
     for record in run.records:
         counts[record["outcome"]] += 1
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-    return f"{run.target} seed {run.seed}: {summary} ({run.seconds:.1f} s)"
+    earlier = ", read from an earlier gate" if run.resumed else ""
+    return f"{run.target} seed {run.seed}: {summary} ({run.seconds:.1f} s{earlier})"
 
 
 def print_differences(found: list[Difference], config: Path, suite: Path, extra: list[str]) -> None:
@@ -207,7 +212,8 @@ def gate(args: argparse.Namespace) -> int:
     wall = time.monotonic() - started
     print(
         f"flaky: {len(targets)} target(s) x {args.runs} random-order runs (seeds {first}..{first + args.runs - 1}) "
-        f"in {wall:.0f} s; {len(found)} scenario(s) with differing outcomes, {len(broken)} run(s) without results; "
+        f"in {wall:.0f} s (the runs took {sum(run.seconds for run in runs):.0f} s); "
+        f"{len(found)} scenario(s) with differing outcomes, {len(broken)} run(s) without results; "
         f"load average {load_text(load_before)} before, {load_text(os.getloadavg())} after"
     )
     return 1 if found or broken else 0

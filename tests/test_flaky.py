@@ -105,7 +105,8 @@ def test_the_gate_finds_a_scenario_whose_outcome_depends_on_the_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Seeds 3 and 4 are two orders of the three scenarios, one with "Leaves a mark" before
-    "Finds no mark" (pytest-randomly's shuffle is a function of the seed; its version is pinned)."""
+    "Finds no mark" (pytest-randomly's shuffle is a function of the seed; its version is pinned).
+    Resumed, the gate reads the finished run and repeats the one it did not see finish."""
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "order.feature").write_text(ORDER_FEATURE)
@@ -120,3 +121,10 @@ def test_the_gate_finds_a_scenario_whose_outcome_depends_on_the_order(
     assert "--randomly-seed=4" in out
     assert "Always passes" not in out and "Leaves a mark" not in out
     assert "1 scenario(s) with differing outcomes" in out
+    (tmp_path / "reports" / "reference" / "seed-4" / flaky.FINISHED).unlink()  # as if stopped during seed 4
+    assert flaky.main([*argv, "--resume"]) == 1
+    out = capsys.readouterr().out
+    lines = {line.partition(":")[0]: line for line in out.splitlines() if line.startswith("reference seed")}
+    assert "read from an earlier gate" in lines["reference seed 3"]
+    assert lines["reference seed 4"].startswith("reference seed 4: 1 failed, 2 passed")
+    assert "earlier gate" not in lines["reference seed 4"]
