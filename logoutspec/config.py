@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from logoutspec.contract import Target
 from logoutspec.fixtures import Fixtures
+from logoutspec.releases import minor_releases, package_releases
 from logoutspec.resources import SuiteResources
 
 BUILTIN_ADAPTERS = {
@@ -28,10 +30,14 @@ BUILTIN_ADAPTERS = {
 }
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 
-_TOP_KEYS = {"suite", "targets", "deviations"}
+_TOP_KEYS = {"suite", "targets", "matrices", "deviations"}
 _SUITE_KEYS = {"default_targets", "baselines", "apps", "secrets", "idp"}
 _TARGET_KEYS = {"adapter", "version", "description", "options"}
-_DEVIATION_KEYS = {"target", "versions", "scenario", "rule", "category", "reason", "link"}
+_MATRIX_KEYS = {"adapter", "package", "versions", "name", "options", "description", "notes"}
+_DEVIATION_KEYS = {"target", "adapter", "options", "versions", "scenario", "rule", "category", "reason", "link"}
+# Versions an adapter resolves itself when it builds the target (the newest release, the newest nightly build).
+SYMBOLIC_VERSIONS = ("latest", "nightly")
+RANGE = ".."  # "1.42..latest": the first release of every minor version from 1.42 to the newest
 
 
 class ConfigError(Exception):
@@ -50,36 +56,101 @@ class TargetConfig:
     version: str
     options: Mapping[str, Any]
     description: str = ""
+    matrix: str | None = None  # the [matrices.NAME] it was expanded from
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    """One [matrices.NAME] table: a target per version, all with the same adapter and options.
+
+    versions holds items: a release ("1.48.1"), a symbolic version the adapter resolves
+    ("latest", "nightly"), or a range of minor versions ("1.42..latest", "1.53..1.56"), resolved
+    against the releases of package on the index. The name pattern's {version} is the item, or
+    the minor version ("1.55") for a range's member.
+    """
+
+    key: str
+    adapter: str
+    package: str
+    versions: tuple[str, ...]
+    name: str
+    options: Mapping[str, Any]
+    description: str = ""
+    notes: Mapping[str, str] = field(default_factory=dict)  # by {version}: what that release changed
 
 
 @dataclass(frozen=True)
 class Deviation:
-    """A known, declared difference between a target and the spec: expected to fail, strictly."""
+    """A known, declared difference between targets and the spec: expected to fail, strictly.
 
-    target: str
+    It selects its targets by name (target), or by adapter, options (each one named must be
+    equal) and the version range of the target (versions, e.g. "<1.58"), all that are given.
+    """
+
     category: str
     reason: str
+    target: str | None = None
+    adapter: tuple[str, ...] | None = None
+    options: Mapping[str, Any] | None = None
+    versions: str | None = None
     scenario: str | None = None
     rule: str | None = None
     link: str | None = None
-    versions: str | None = None  # a version range of the target, e.g. ">=1.53"
 
-    def matches(self, target: str, version: str, rule: str | None, scenario: str) -> bool:
-        if self.target != target:
+    def selects(self, target: TargetConfig, version: str | None = None) -> bool:
+        """Whether the deviation applies to this target, at its resolved version (default: configured)."""
+        version = version or target.version
+        if self.target is not None and self.target != target.name:
             return False
-        if self.versions and not SpecifierSet(self.versions).contains(version, prereleases=True):
+        if self.adapter is not None and target.adapter not in self.adapter:
+            return False
+        if any(target.options.get(key) != value for key, value in (self.options or {}).items()):
+            return False
+        if self.versions and version in SYMBOLIC_VERSIONS:
+            return False  # not resolved yet: the range cannot be decided
+        return not self.versions or SpecifierSet(self.versions).contains(version, prereleases=True)
+
+    def may_select(self, target: TargetConfig) -> bool:
+        """Whether it selects the target, or might once a symbolic version ("latest") is resolved."""
+        if target.version in SYMBOLIC_VERSIONS:
+            return replace(self, versions=None).selects(target)
+        return self.selects(target)
+
+    def matches(self, target: TargetConfig, version: str, rule: str | None, scenario: str) -> bool:
+        if not self.selects(target, version):
             return False
         return self.scenario == scenario if self.scenario else self.rule == rule
 
 
 @dataclass(frozen=True)
 class Config:
+    """The checked config. A matrix's targets are expanded on first need (targets, target()),
+    because a range up to "latest" asks the package index (once a day)."""
+
     path: Path
     fixtures: Fixtures
     default_targets: tuple[str, ...]
-    targets: Mapping[str, TargetConfig]
+    declared: Mapping[str, TargetConfig]  # the [targets.NAME] tables
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
     baselines: tuple[str, ...] = ()  # for the mutation check: the targets that must pass
+    matrices: Mapping[str, MatrixConfig] = field(default_factory=dict)
+    releases: Callable[[str], list[str]] = package_releases
+
+    @cached_property
+    def targets(self) -> Mapping[str, TargetConfig]:
+        """Every target: the declared ones, then each matrix's, in config order."""
+        found = dict(self.declared)
+        for matrix in self.matrices.values():
+            for target in expand_matrix(self.path, matrix, self.releases):
+                if target.name in found:
+                    problem = f"makes the target {target.name!r}, which is already declared"
+                    raise ConfigError(self.path, f"matrices.{matrix.key}.name", problem)
+                found[target.name] = target
+        return found
+
+    def target(self, name: str) -> TargetConfig | None:
+        """One target by name, expanding the matrices only if it is not a declared one."""
+        return self.declared.get(name) or self.targets.get(name)
 
     def select(self, names: list[str]) -> list[TargetConfig]:
         """The targets named on the command line (--target), or the default ones."""
@@ -87,14 +158,17 @@ class Config:
             names = list(self.default_targets)
         if "all" in names:
             return list(self.targets.values())
-        for name in names:
-            if name not in self.targets:
+        selected = []
+        for name in dict.fromkeys(names):
+            target = self.target(name)
+            if target is None:
                 known = ", ".join(sorted(self.targets))
                 raise ConfigError(self.path, f"targets.{name}", f"no such target (--target); known: {known}")
-        return [self.targets[name] for name in dict.fromkeys(names)]
+            selected.append(target)
+        return selected
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, releases: Callable[[str], list[str]] = package_releases) -> Config:
     """Read and check conformance.toml; raise ConfigError on the first problem."""
     raw = _read_toml(path)
     _reject_unknown(path, "", raw, _TOP_KEYS)
@@ -102,20 +176,59 @@ def load_config(path: Path) -> Config:
     _reject_unknown(path, "suite.", suite, _SUITE_KEYS)
     fixtures = _fixtures(path, suite)
     targets_raw = _table(path, "targets", raw.get("targets", {}))
-    if not targets_raw:
+    matrices_raw = _table(path, "matrices", raw.get("matrices", {}))
+    if not targets_raw and not matrices_raw:
         raise ConfigError(path, "targets", "no target is declared")
     targets = {name: _target(path, name, value) for name, value in targets_raw.items()}
-    defaults = _declared_names(path, "suite.default_targets", suite.get("default_targets", list(targets)[:1]), targets)
-    baselines = _declared_names(path, "suite.baselines", suite.get("baselines", list(targets)[:1]), targets)
+    matrices = {key: _matrix(path, key, value) for key, value in matrices_raw.items()}
+    config = Config(
+        path=path, fixtures=fixtures, default_targets=(), declared=targets, matrices=matrices, releases=releases
+    )
+    defaults = _declared_names(path, "suite.default_targets", suite.get("default_targets", list(targets)[:1]), config)
+    baselines = _declared_names(path, "suite.baselines", suite.get("baselines", list(targets)[:1]), config)
     deviations = _array_of_tables(path, "deviations", raw.get("deviations", []))
-    return Config(
-        path=path,
-        fixtures=fixtures,
+    return replace(
+        config,
         default_targets=defaults,
         baselines=baselines,
-        targets=targets,
-        deviations=tuple(_deviation(path, i, d, targets) for i, d in enumerate(deviations)),
+        deviations=tuple(_deviation(path, i, d, config) for i, d in enumerate(deviations)),
     )
+
+
+def expand_matrix(path: Path, matrix: MatrixConfig, releases: Callable[[str], list[str]]) -> list[TargetConfig]:
+    """The targets of a matrix, one per version item (a range gives one per minor version)."""
+    prefix = f"matrices.{matrix.key}"
+    targets = []
+    for index, item in enumerate(matrix.versions):
+        for label, version in _resolve_item(path, f"{prefix}.versions[{index}]", matrix.package, item, releases):
+            targets.append(
+                TargetConfig(
+                    name=matrix.name.replace("{version}", label),
+                    adapter=matrix.adapter,
+                    version=version,
+                    options=matrix.options,
+                    description=matrix.notes.get(label, matrix.description),
+                    matrix=matrix.key,
+                )
+            )
+    return targets
+
+
+def _resolve_item(
+    path: Path, key: str, package: str, item: str, releases: Callable[[str], list[str]]
+) -> list[tuple[str, str]]:
+    """(name label, version) of one versions item; a range asks the index for the releases."""
+    first, sep, last = item.partition(RANGE)
+    if not sep:
+        return [(item, item)]
+    try:
+        known = releases(package)
+    except RuntimeError as error:
+        raise ConfigError(path, key, str(error)) from None
+    found = minor_releases(known, first, None if last == "latest" else last)
+    if not found:
+        raise ConfigError(path, key, f"no release of {package} in {item}")
+    return [(".".join(version.split(".")[:2]), version) for version in found]
 
 
 def adapter_spec(config: Config, target: TargetConfig) -> tuple[str, str]:
@@ -216,12 +329,7 @@ def _target(path: Path, name: str, value: Any) -> TargetConfig:
         raise ConfigError(
             path, f"{prefix}.version", 'missing: the Streamlit version it is checked against (e.g. version = "1.50.0")'
         )
-    version = _string(path, f"{prefix}.version", table["version"])
-    try:
-        if version != "latest":  # an adapter that supports "latest" resolves it to a release
-            Version(version)
-    except InvalidVersion:
-        raise ConfigError(path, f"{prefix}.version", f"{version!r} is not a version number or 'latest'") from None
+    version = _version(path, f"{prefix}.version", table["version"])
     return TargetConfig(
         name=name,
         adapter=_string(path, f"{prefix}.adapter", table["adapter"]),
@@ -231,15 +339,75 @@ def _target(path: Path, name: str, value: Any) -> TargetConfig:
     )
 
 
-def _deviation(path: Path, index: int, value: Any, targets: Mapping[str, TargetConfig]) -> Deviation:
+def _version(path: Path, key: str, value: Any) -> str:
+    """A version number, or one of the symbolic versions an adapter resolves."""
+    version = _string(path, key, value)
+    if version in SYMBOLIC_VERSIONS:
+        return version
+    try:
+        Version(version)
+    except InvalidVersion:
+        allowed = " or ".join(repr(v) for v in SYMBOLIC_VERSIONS)
+        raise ConfigError(path, key, f"{version!r} is not a version number, {allowed}") from None
+    return version
+
+
+def _matrix(path: Path, key: str, value: Any) -> MatrixConfig:
+    prefix = f"matrices.{key}"
+    table = _table(path, prefix, value)
+    _reject_unknown(path, f"{prefix}.", table, _MATRIX_KEYS)
+    for required in ("adapter", "versions", "name"):
+        if required not in table:
+            raise ConfigError(path, f"{prefix}.{required}", "missing")
+    versions = tuple(_string_list(path, f"{prefix}.versions", table["versions"]))
+    if not versions:
+        raise ConfigError(path, f"{prefix}.versions", "lists no version")
+    for index, item in enumerate(versions):
+        _version_item(path, f"{prefix}.versions[{index}]", item)
+    name = _string(path, f"{prefix}.name", table["name"])
+    if "{version}" not in name and (len(versions) > 1 or RANGE in versions[0]):
+        raise ConfigError(path, f"{prefix}.name", f"{name!r} lacks {{version}}, so its targets would share one name")
+    notes = _table(path, f"{prefix}.notes", table.get("notes", {}))
+    return MatrixConfig(
+        key=key,
+        adapter=_string(path, f"{prefix}.adapter", table["adapter"]),
+        package=_string(path, f"{prefix}.package", table.get("package", "streamlit")),
+        versions=versions,
+        name=name,
+        options=_table(path, f"{prefix}.options", table.get("options", {})),
+        description=_string(path, f"{prefix}.description", table.get("description", "")),
+        notes={label: _string(path, f"{prefix}.notes.{label}", text) for label, text in notes.items()},
+    )
+
+
+def _version_item(path: Path, key: str, item: str) -> None:
+    """A matrix's versions item: a version, a symbolic version, or FIRST..LAST minor versions."""
+    first, sep, last = item.partition(RANGE)
+    if not sep:
+        _version(path, key, item)
+        return
+    try:
+        low = Version(first)
+        high = None if last == "latest" else Version(last)
+    except InvalidVersion:
+        raise ConfigError(path, key, f"{item!r} is not a range of minor versions such as '1.42..latest'") from None
+    if high is not None and high.release[:2] < low.release[:2]:
+        raise ConfigError(path, key, f"{item!r} ends before it starts")
+
+
+def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
     prefix = f"deviations[{index}]"
     table = _table(path, prefix, value)
     _reject_unknown(path, f"{prefix}.", table, _DEVIATION_KEYS)
-    for key in ("target", "category", "reason"):
+    for key in ("category", "reason"):
         if key not in table:
             raise ConfigError(path, f"{prefix}.{key}", "missing")
-    deviation = Deviation(**{key: _string(path, f"{prefix}.{key}", v) for key, v in table.items()})
-    if deviation.target not in targets:
+    if "target" not in table and "adapter" not in table:
+        raise ConfigError(path, prefix, "select its targets by target (a name) or adapter (with versions, options)")
+    fields = {key: _string(path, f"{prefix}.{key}", v) for key, v in table.items() if key not in ("options", "adapter")}
+    options = _table(path, f"{prefix}.options", table["options"]) if "options" in table else None
+    deviation = Deviation(**fields, options=options, adapter=_adapters(path, f"{prefix}.adapter", table.get("adapter")))
+    if deviation.target is not None and config.target(deviation.target) is None:
         raise ConfigError(path, f"{prefix}.target", f"{deviation.target!r} is not a declared target")
     if deviation.category not in CATEGORIES:
         raise ConfigError(path, f"{prefix}.category", f"{deviation.category!r} is not one of {', '.join(CATEGORIES)}")
@@ -250,6 +418,13 @@ def _deviation(path: Path, index: int, value: Any, targets: Mapping[str, TargetC
     except InvalidSpecifier:
         raise ConfigError(path, f"{prefix}.versions", f"{deviation.versions!r} is not a version range") from None
     return deviation
+
+
+def _adapters(path: Path, key: str, value: Any) -> tuple[str, ...] | None:
+    """A deviation's adapter selector: one name or a list of names."""
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(_string_list(path, key, value))
 
 
 def _reject_unknown(path: Path, prefix: str, table: Mapping[str, Any], allowed: set[str]) -> None:
@@ -276,11 +451,11 @@ def _string(path: Path, key: str, value: Any) -> str:
     return value
 
 
-def _declared_names(path: Path, key: str, value: Any, targets: Mapping[str, TargetConfig]) -> tuple[str, ...]:
-    """A list of target names, each of which must be declared."""
+def _declared_names(path: Path, key: str, value: Any, config: Config) -> tuple[str, ...]:
+    """A list of target names, each of which must be declared (or made by a matrix)."""
     names = tuple(_string_list(path, key, value))
     for name in names:
-        if name not in targets:
+        if config.target(name) is None:
             raise ConfigError(path, key, f"names {name!r}, which is not a declared target")
     return names
 

@@ -216,7 +216,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
             continue
-        deviation = declared_deviation(suite.config.deviations, info)
+        deviation = declared_deviation(suite.config.deviations, suite.selected[info.target], info)
         if deviation:
             item.add_marker(pytest.mark.xfail(strict=True, reason=deviation_reason(deviation)))
     session.config.stash[PROGRESS] = Progress(Counter(item.stash[INFO].target for item in scenarios))
@@ -276,8 +276,8 @@ def not_applicable(item: pytest.Item, target: Target) -> str | None:
     return None
 
 
-def declared_deviation(deviations: tuple[Deviation, ...], info: ScenarioInfo) -> Deviation | None:
-    return next((d for d in deviations if d.matches(info.target, info.target_version, info.rule, info.scenario)), None)
+def declared_deviation(deviations: tuple[Deviation, ...], target: TargetConfig, info: ScenarioInfo) -> Deviation | None:
+    return next((d for d in deviations if d.matches(target, info.target_version, info.rule, info.scenario)), None)
 
 
 def deviation_reason(deviation: Deviation) -> str:
@@ -346,7 +346,8 @@ def write_deviation_ledger(config: pytest.Config, results: ResultLog) -> None:
     features = get_features([str(FEATURES)])  # all of them, run or not
     known = {(s.rule.name if s.rule else None, s.name) for f in features for s in f.scenarios.values()}
     records = [result.as_record() for result in results.results.values()]
-    ledger = deviation_ledger(config.stash[SUITE].config.deviations, known, records)
+    loaded = config.stash[SUITE].config
+    ledger = deviation_ledger(loaded.deviations, known, records, lambda: loaded.targets.values(), loaded.target)
     config.stash[LEDGER] = ledger
     (results.path.parent / "deviations.json").write_text(json.dumps(ledger, indent=2) + "\n")
 
@@ -359,7 +360,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("stale declared deviations (conformance.toml)")
         for entry in stale:
             name = entry["scenario"] or f"rule {entry['rule']}"
-            terminalreporter.line(f"{entry['target']}: {name}: {entry['status']}")
+            terminalreporter.line(f"{selection_text(entry)}: {name}: {entry['status']}")
+
+
+def selection_text(deviation: dict[str, Any]) -> str:
+    """The targets a deviation selects, as it declares them: 'streamlit-1.45' or 'streamlit <1.58'."""
+    if deviation.get("target"):
+        return str(deviation["target"])
+    adapters = "/".join(deviation.get("adapter") or ())
+    options = " ".join(f"{k}={v}" for k, v in (deviation.get("options") or {}).items())
+    return " ".join(part for part in (adapters, deviation.get("versions"), options) if part)
 
 
 def report_causes(terminalreporter: Any, records: list[dict[str, str | None]]) -> None:

@@ -201,14 +201,22 @@ def build_report(
 def target_columns(records: Sequence[dict[str, str | None]], config: Config | None) -> tuple[TargetColumn, ...]:
     """The targets that ran, in the order conformance.toml declares them (unknown ones last)."""
     versions = {str(record["target"]): str(record["target_version"]) for record in records}
-    declared = list(config.targets) if config else []
+    declared = declared_order(config, versions) if config else []
     names = sorted(versions, key=lambda name: declared.index(name) if name in declared else len(declared))
-    descriptions = {name: target.description for name, target in config.targets.items()} if config else {}
+    found = {name: config.target(name) for name in names} if config else {}
+    descriptions = {name: target.description for name, target in found.items() if target}
     causes, blocked = causes_by_target(records), not_exercised(records)
     return tuple(
         TargetColumn(name, versions[name], descriptions.get(name, ""), tuple(causes[name]), blocked.get(name))
         for name in names
     )
+
+
+def declared_order(config: Config, names: Iterable[str]) -> list[str]:
+    """The config's order of targets; a matrix's targets are listed (expanded) only if one ran."""
+    if all(name in config.declared for name in names):
+        return list(config.declared)
+    return list(config.targets)
 
 
 def record_cell(record: dict[str, str | None]) -> Cell:

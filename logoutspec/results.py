@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from logoutspec.config import Deviation
+from logoutspec.config import Deviation, TargetConfig
 
 
 @dataclass(frozen=True)
@@ -70,23 +70,27 @@ class ResultLog:
 
 
 def deviation_ledger(
-    deviations: Iterable[Deviation], known: set[tuple[str | None, str]], records: list[dict[str, Any]]
+    deviations: Iterable[Deviation],
+    known: set[tuple[str | None, str]],
+    records: list[dict[str, Any]],
+    targets: Callable[[], Iterable[TargetConfig]],
+    target: Callable[[str], TargetConfig | None],
 ) -> list[dict[str, Any]]:
     """Each declared deviation with what this run made of it; a stale one says why it is stale.
 
-    known holds the (rule, scenario) names of every scenario in features/, run or not.
+    known holds the (rule, scenario) names of every scenario in features/, run or not; target
+    looks a record's target up by name, targets lists every target of the config (asked only for
+    a deviation this run did not meet, since a matrix's targets may need the package index).
     """
     ledger = []
     for deviation in deviations:
         names = {scenario for _, scenario in known} if deviation.scenario else {rule for rule, _ in known}
         exists = (deviation.scenario or deviation.rule) in names
-        outcomes = Counter(
-            r["outcome"]
-            for r in records
-            if deviation.matches(r["target"], r["target_version"], r["rule"], r["scenario"])
-        )
+        outcomes = Counter(r["outcome"] for r in records if _matches(deviation, r, target(r["target"])))
         if not exists:
             status = "stale: names no scenario or rule of features/"
+        elif not outcomes and not any(deviation.may_select(t) for t in targets()):
+            status = "stale: selects no target of the config"
         elif outcomes["xpassed"]:
             status = "stale: the scenario now passes"
         elif outcomes["xfailed"]:
@@ -95,6 +99,14 @@ def deviation_ledger(
             status = "not run"
         ledger.append({**asdict(deviation), "status": status, "outcomes": dict(outcomes)})
     return ledger
+
+
+def _matches(deviation: Deviation, record: dict[str, Any], target: TargetConfig | None) -> bool:
+    """Whether a record is one of the deviation's scenarios on one of its targets (a record of a
+    target the config no longer has matches nothing)."""
+    if target is None:
+        return False
+    return deviation.matches(target, record["target_version"], record["rule"], record["scenario"])
 
 
 def example_label(example: dict[str, str] | None) -> str:

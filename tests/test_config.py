@@ -137,3 +137,111 @@ def test_pytest_exits_with_one_line(tmp_path: Path, text: str, args: list[str], 
     errors = [line for line in run.output.splitlines() if line.startswith("ERROR:")]
     assert len(errors) == 1 and expected in errors[0], run.output
     assert "Traceback" not in run.output, run.output
+
+
+MATRIX = """
+[targets.reference]
+adapter = "reference"
+version = "1.50.0"
+
+[matrices.st]
+adapter = "streamlit"
+versions = ["1.42..latest", "1.43.1", "nightly"]
+name = "st-{version}"
+notes = { "1.43" = "the second minor" }
+
+[matrices.starlette]
+adapter = "streamlit"
+versions = ["1.42..1.43"]
+name = "st-{version}-starlette"
+options = { server = "starlette" }
+"""
+RELEASES = ["1.44.0rc1", "1.43.1", "1.43.0", "1.42.2", "1.42.0", "1.41.0"]
+
+
+def fake_releases(package: str) -> list[str]:
+    assert package == "streamlit"
+    return RELEASES
+
+
+def test_a_matrix_expands_into_addressable_targets(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MATRIX), releases=fake_releases)
+    cells = {t.name: (t.version, dict(t.options), t.matrix) for t in config.targets.values() if t.matrix}
+    assert cells == {
+        "st-1.42": ("1.42.0", {}, "st"),
+        "st-1.43": ("1.43.0", {}, "st"),
+        "st-1.43.1": ("1.43.1", {}, "st"),
+        "st-nightly": ("nightly", {}, "st"),
+        "st-1.42-starlette": ("1.42.0", {"server": "starlette"}, "starlette"),
+        "st-1.43-starlette": ("1.43.0", {"server": "starlette"}, "starlette"),
+    }
+    assert config.targets["st-1.43"].description == "the second minor"
+    assert [t.name for t in config.select(["st-1.43-starlette"])] == ["st-1.43-starlette"]
+
+
+def test_declared_targets_are_selected_without_asking_the_index(tmp_path: Path) -> None:
+    def no_index(package: str) -> list[str]:
+        raise AssertionError("the package index was asked")
+
+    config = load_config(write(tmp_path, MATRIX), releases=no_index)
+    assert [t.name for t in config.select(["reference"])] == ["reference"]
+
+
+BAD_MATRICES = {
+    "missing name": ('[matrices.m]\nadapter = "streamlit"\nversions = ["1.42"]\n', "matrices.m.name: missing"),
+    "bad range": (
+        '[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.42..soon"]\n',
+        "matrices.m.versions[0]: '1.42..soon' is not a range",
+    ),
+    "backwards range": (
+        '[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.50..1.42"]\n',
+        "matrices.m.versions[0]: '1.50..1.42' ends before it starts",
+    ),
+    "bad version": (
+        '[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.42", "newest"]\n',
+        "matrices.m.versions[1]: 'newest' is not a version number",
+    ),
+    "name without version": (
+        '[matrices.m]\nadapter = "s"\nname = "m"\nversions = ["1.42", "1.43"]\n',
+        "matrices.m.name: 'm' lacks {version}",
+    ),
+    "unknown key": ('[matrices.m]\nadapter = "s"\nname = "m"\nversions = ["1.42"]\nserver = 1\n', "matrices.m.server"),
+    "name clash": (
+        '[targets."m-1.42"]\nadapter = "s"\nversion = "1.42.0"\n[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.42"]\n',
+        "matrices.m.name: makes the target 'm-1.42', which is already declared",
+    ),
+    "empty range": (
+        '[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.30..1.31"]\n',
+        "matrices.m.versions[0]: no release of streamlit in 1.30..1.31",
+    ),
+    "deviation selecting nothing by kind": (
+        GOOD + '\n[[deviations]]\nscenario = "s"\ncategory = "harness limit"\nreason = "r"\n',
+        "deviations[0]: select its targets by target (a name) or adapter",
+    ),
+    "deviation with bad options": (
+        GOOD
+        + '\n[[deviations]]\nadapter = "x"\noptions = 1\nscenario = "s"\ncategory = "harness limit"\nreason = ""\n',
+        "deviations[0].options: must be a table",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, expected", BAD_MATRICES.values(), ids=BAD_MATRICES.keys())
+def test_bad_matrix_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, releases=fake_releases).select(["all"])
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and expected in message and "\n" not in message, message
+
+
+def test_a_deviation_selects_by_adapter_versions_and_options(tmp_path: Path) -> None:
+    text = MATRIX + (
+        '\n[[deviations]]\nadapter = ["streamlit", "browser"]\nversions = "<1.43"\noptions = { server = "starlette" }\n'
+        'scenario = "s"\ncategory = "implementation bug"\nreason = "r"\n'
+    )
+    config = load_config(write(tmp_path, text), releases=fake_releases)
+    (deviation,) = config.deviations
+    assert [t.name for t in config.targets.values() if deviation.selects(t)] == ["st-1.42-starlette"]
+    assert not deviation.selects(config.targets["st-nightly"])  # not resolved: cannot be decided
+    assert not deviation.may_select(config.targets["st-nightly"])  # no server option: never

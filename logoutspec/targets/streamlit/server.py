@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -37,6 +36,7 @@ from packaging.version import InvalidVersion, Version
 from logoutspec.compat import forget_websocket_handshake_cookies
 from logoutspec.contract import ScriptRun
 from logoutspec.locations import cache_dir
+from logoutspec.releases import newest, package_releases
 from logoutspec.resources import reserve_port
 from logoutspec.targets.http_browser import origin_of
 from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
@@ -48,56 +48,59 @@ _HEALTH_POLL_INTERVAL = 0.05
 XSRF_COOKIE = "_streamlit_xsrf"
 
 
-LATEST_CACHE_SECONDS = 24 * 3600
+SERVERS = ("tornado", "starlette")  # Streamlit's two servers; 1.53 to 1.56 ship both (server.useStarlette)
+NIGHTLY_PACKAGE = "streamlit-nightly"  # its versions are dev releases (1.66.2.dev20261026); Streamlit's never are
 
 
-def resolve_version(version: str, cache_root: Path = CACHE_ROOT) -> str:
-    """A concrete version for "latest": the newest release on the package index, asked at most
-    once a day (the answer is cached beside the venvs), so that runs are repeatable in a day."""
-    if version != "latest":
-        return version
-    cached = cache_root / "latest.txt"
-    if cached.exists() and time.time() - cached.stat().st_mtime < LATEST_CACHE_SECONDS:
-        return cached.read_text().strip()
-    command = [sys.executable, "-m", "pip", "index", "versions", "streamlit", "--disable-pip-version-check"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    match = re.match(r"streamlit \(([^)]+)\)", result.stdout)
-    if match is None:
-        answer = result.stderr.strip() or result.stdout.strip()
-        raise RuntimeError(f"cannot find the latest Streamlit release: {answer}")
-    cache_root.mkdir(parents=True, exist_ok=True)
-    cached.write_text(match.group(1) + "\n")
-    return match.group(1)
+def resolve_version(version: str, releases: Callable[[str], list[str]] = package_releases) -> str:
+    """A concrete version for "latest" (the newest release of streamlit) and "nightly" (the newest
+    build of streamlit-nightly); the list of releases is asked once a day (logoutspec.releases)."""
+    if version == "latest":
+        return newest(releases("streamlit"))
+    if version == "nightly":
+        return newest(releases(NIGHTLY_PACKAGE), pre=True)
+    return version
 
 
-def requirements_for(version: str) -> list[str]:
-    """The pip requirements that make this Streamlit version's st.login work.
+def requirements_for(version: str, server: str = "tornado") -> list[str]:
+    """The pip requirements that make this Streamlit version's st.login work on this server.
 
     Authlib is pinned because Authlib 1.6.6+ breaks /auth/login on Streamlit before 1.57, and
     1.42 predates the Authlib 1.6 API; from 1.57 on the `auth` extra brings Authlib, and httpx
-    is named too because the extra of 1.58 forgets it (/auth/login then answers 500).
+    is named too because the extra of 1.57 to 1.59.1 forgets it (/auth/login then answers 500).
+    The Starlette server of 1.53 to 1.56 needs the `starlette` extra. A dev version is a build
+    of the streamlit-nightly package.
     """
     parsed = _parse_version(version)
+    package = NIGHTLY_PACKAGE if parsed.is_devrelease else "streamlit"
+    if server not in SERVERS:
+        raise RuntimeError(f"unknown Streamlit server {server!r}; known: {', '.join(SERVERS)}")
     if parsed < Version("1.42"):
         raise RuntimeError(f"Streamlit {version} has no st.login/st.logout (they appeared in 1.42.0)")
-    if parsed >= Version("1.57"):  # the auth extra of some releases (1.58) lacks httpx, which Authlib needs
-        return [f"streamlit[auth]=={version}", "httpx==0.28.1"]
+    if server == "starlette" and not Version("1.53.0.dev0") <= parsed < Version("1.57.0.dev0"):
+        raise RuntimeError(
+            f"Streamlit {version} has no server.useStarlette (1.53 to 1.56 have it; 1.57+ only Starlette)"
+        )
+    if parsed >= Version("1.57.0.dev0"):  # the auth extra of some releases (1.58) lacks httpx, which Authlib needs
+        return [f"{package}[auth]=={version}", "httpx==0.28.1"]
     authlib = "1.4.1" if parsed < Version("1.43") else "1.6.5"
-    return [f"streamlit=={version}", f"Authlib=={authlib}"]
+    extra = "[starlette]" if server == "starlette" else ""
+    return [f"{package}{extra}=={version}", f"Authlib=={authlib}"]
 
 
-def provision(version: str, cache_root: Path = CACHE_ROOT) -> Path:
+def provision(version: str, server: str = "tornado", cache_root: Path = CACHE_ROOT) -> Path:
     """The python executable of a virtualenv with this Streamlit version, created on first use.
 
-    The marker file is written only after pip succeeded, so an interrupted install is redone
-    rather than trusted; a file lock keeps parallel test processes from installing twice.
+    The marker file is written only after the install succeeded, so an interrupted install is
+    redone rather than trusted; a file lock keeps parallel test processes from installing twice.
     RuntimeError (one line, naming the version) when the version cannot be installed.
     """
-    requirements = requirements_for(version)
-    venv_dir = cache_root / version
+    requirements = requirements_for(version, server)
+    name = version if server == "tornado" else f"{version}-{server}"
+    venv_dir = cache_root / name
     marker = venv_dir / _MARKER
     cache_root.mkdir(parents=True, exist_ok=True)
-    with (cache_root / f"{version}.lock").open("w") as lock:
+    with (cache_root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         wanted = "\n".join(requirements) + "\n"
         if not marker.exists() or marker.read_text() != wanted:  # new pins make a new venv

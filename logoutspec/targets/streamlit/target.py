@@ -22,6 +22,7 @@ from logoutspec.contract import AppSpec, IdpRecord, Person
 from logoutspec.resources import SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
 from logoutspec.targets.streamlit.server import (
+    SERVERS,
     StreamlitConnection,
     StreamlitServer,
     base_url_for,
@@ -29,7 +30,7 @@ from logoutspec.targets.streamlit.server import (
     resolve_version,
 )
 
-KNOWN_OPTIONS = {"flags"}
+KNOWN_OPTIONS = ("flags", "server")
 
 
 class StreamlitApp:
@@ -47,7 +48,9 @@ class StreamlitApp:
 
 
 class StreamlitTarget:
-    """Adapter "streamlit": options.flags holds extra `streamlit run` flags (name -> value)."""
+    """Adapter "streamlit": options.flags holds extra `streamlit run` flags (name -> value);
+    options.server = "starlette" runs the second server of 1.53 to 1.56 (server.useStarlette,
+    with the starlette extra installed). version may be "latest" or "nightly" (streamlit-nightly)."""
 
     capabilities: frozenset[str] = frozenset()
 
@@ -58,8 +61,13 @@ class StreamlitTarget:
         self.name = name
         self.version = resolve_version(version)  # "latest" becomes the newest release
         self.resources = resources
+        self.server = str(options.get("server", "tornado"))
+        if self.server not in SERVERS:
+            raise ValueError(f"option server: {self.server!r} is not one of {', '.join(SERVERS)}")
         self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
-        self.python: Path = provision(self.version)  # fails here, at set-up, if the version cannot be had
+        if self.server == "starlette":
+            self.flags["server.useStarlette"] = "true"
+        self.python: Path = provision(self.version, self.server)  # fails here, at set-up, if it cannot be had
         self.cookie_secret = secrets.token_urlsafe(32)
         self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
         self.failed: dict[tuple[AppSpec, str], RuntimeError] = {}
