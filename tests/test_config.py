@@ -207,7 +207,8 @@ BAD_MATRICES = {
     ),
     "unknown key": ('[matrices.m]\nadapter = "s"\nname = "m"\nversions = ["1.42"]\nserver = 1\n', "matrices.m.server"),
     "name clash": (
-        '[targets."m-1.42"]\nadapter = "s"\nversion = "1.42.0"\n[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.42"]\n',
+        '[targets."m-1.42"]\nadapter = "s"\nversion = "1.42.0"\n'
+        '[matrices.m]\nadapter = "s"\nname = "m-{version}"\nversions = ["1.42"]\n',
         "matrices.m.name: makes the target 'm-1.42', which is already declared",
     ),
     "empty range": (
