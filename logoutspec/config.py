@@ -27,6 +27,7 @@ BUILTIN_ADAPTERS = {
     "reference": "logoutspec.targets.reference:ReferenceTarget",
     "streamlit": "logoutspec.targets.streamlit.target:StreamlitTarget",
     "browser": "logoutspec.targets.browser:BrowserTarget",
+    "command": "logoutspec.targets.command:CommandTarget",
 }
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 

@@ -72,7 +72,7 @@ class Suite:
         self.selected = {target.name: target for target in selected}
         for target in selected:
             adapter_spec(config, target)  # a misspelt adapter stops the run before collection
-        self.resources = SuiteResources(config.fixtures)
+        self.resources = SuiteResources(config.fixtures, config.path.parent)
         self.targets: dict[str, Target] = {}
 
     def build(self, names: Iterable[str]) -> None:

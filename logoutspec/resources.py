@@ -55,8 +55,9 @@ class MockedIdp:
 class SuiteResources:
     """The harness's side of the adapter contract, for one run; close() stops what it started."""
 
-    def __init__(self, fixtures: Fixtures) -> None:
+    def __init__(self, fixtures: Fixtures, config_dir: Path | None = None) -> None:
         self.fixtures = fixtures
+        self.config_dir = (config_dir or Path.cwd()).resolve()  # where paths in a target's options start
         self._stack = ExitStack()
         self._server: IdpEndpoint | None = None
         self._mocked: MockedIdp | None = None

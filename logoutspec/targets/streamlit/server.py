@@ -18,15 +18,19 @@ takes (verified on Streamlit 1.42 to 1.67) is said where it is done:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
+from typing import Self
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -34,11 +38,11 @@ import websocket
 from packaging.version import InvalidVersion, Version
 
 from logoutspec.compat import forget_websocket_handshake_cookies
-from logoutspec.contract import ScriptRun
+from logoutspec.contract import Person, ScriptRun
 from logoutspec.locations import cache_dir
 from logoutspec.releases import newest, package_releases
 from logoutspec.resources import reserve_port
-from logoutspec.targets.http_browser import origin_of
+from logoutspec.targets.http_browser import HttpBrowser, origin_of
 from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
 
 CACHE_ROOT = cache_dir("streamlit")  # the checkout's .cache/streamlit, $LOGOUTSPEC_CACHE/streamlit or the user's cache
@@ -46,6 +50,7 @@ _MARKER = "provisioned.txt"
 _PIP_TIMEOUT = 900.0
 _HEALTH_POLL_INTERVAL = 0.05
 XSRF_COOKIE = "_streamlit_xsrf"
+SECRETS_FILE = ".streamlit/secrets.toml"  # relative to the server's working directory
 
 
 SERVERS = ("tornado", "starlette")  # Streamlit's two servers; 1.53 to 1.56 ship both (server.useStarlette)
@@ -148,31 +153,35 @@ def base_url_for(port: int, base_path: str = "") -> str:
     return f"http://localhost:{port}/{path}/" if path else f"http://localhost:{port}/"
 
 
-class StreamlitServer:
-    """One `streamlit run` subprocess serving an app with the given secrets, stopped by its PID.
+class AppServer:
+    """One app server process, started in a private working directory that holds its
+    .streamlit/secrets.toml (HOME points there too), healthy once <base URL>_stcore/health answers
+    200, and stopped by its PID: the whole process group, so that a launcher's children go too.
 
-    Use as a context manager. python is a provisioned interpreter (see provision()), secrets_toml
-    the filled-in secrets text; options are extra `--name value` config flags.
+    Use as a context manager. command is the full command line; env is added to the parent's
+    environment, from which anything that configures Streamlit or Python paths is removed; files
+    (relative path -> text) are written into the working directory beside the secrets.
     """
 
     def __init__(
         self,
-        python: Path,
-        app: Path,
+        command: list[str],
         secrets_toml: str,
         *,
-        port: int | None = None,
+        port: int,
         base_path: str = "",
-        options: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        files: Mapping[str, str] | None = None,
         start_timeout: float = 30.0,
+        name: str = "server",
     ) -> None:
-        self.python = python
-        self.app = app.resolve()
-        self.secrets_toml = secrets_toml
-        self.port = port if port is not None else reserve_port()
+        self._command = command
+        self.files = {**(files or {}), SECRETS_FILE: secrets_toml}
+        self.port = port
         self.base_path = base_path.strip("/")
-        self.options = dict(options or {})
+        self.env = dict(env or {})
         self.start_timeout = start_timeout
+        self.name = name
         self._workdir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -186,7 +195,7 @@ class StreamlitServer:
             raise RuntimeError("the server is not running")
         return self._process.pid
 
-    def __enter__(self) -> StreamlitServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -194,19 +203,23 @@ class StreamlitServer:
         self.stop()
 
     def start(self) -> None:
-        """Launch the server and return once /_stcore/health answers 200."""
-        self._workdir = Path(tempfile.mkdtemp(prefix="logoutspec-streamlit-"))
-        self._write_secrets(self._workdir)
+        """Launch the server and return once its health route answers 200."""
+        self._workdir = Path(tempfile.mkdtemp(prefix="logoutspec-server-"))
+        self._write_files(self._workdir)
         log = (self._workdir / "server.log").open("wb")
         try:
             self._process = subprocess.Popen(
                 self.command(),
                 cwd=self._workdir,
-                env=self._environment(self._workdir),
+                env={**self._environment(self._workdir), **self.env},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as one
             )
+        except OSError as error:
+            self.stop()
+            raise RuntimeError(f"cannot start {self._command[0]!r}: {error}") from None
         finally:
             log.close()
         try:
@@ -216,29 +229,18 @@ class StreamlitServer:
             raise
 
     def command(self) -> list[str]:
-        """The `streamlit run` command line: headless, loopback only, no telemetry, no watcher."""
-        flags = {
-            "server.headless": "true",
-            "server.port": str(self.port),
-            "server.address": "127.0.0.1",
-            "server.baseUrlPath": self.base_path,
-            "server.fileWatcherType": "none",
-            "global.developmentMode": "false",
-            "browser.gatherUsageStats": "false",
-            **self.options,
-        }
-        args = [arg for name, value in flags.items() for arg in (f"--{name}", value)]
-        return [str(self.python), "-m", "streamlit", "run", str(self.app), *args]
+        return list(self._command)
 
     def stop(self) -> None:
-        """Terminate the server (kill it if it lingers) and remove its private directory."""
+        """Terminate the process group (kill it if it lingers) and remove the private directory."""
         if self._process is not None:
-            self._process.terminate()
+            _signal_group(self._process.pid, signal.SIGTERM)
             try:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                _signal_group(self._process.pid, signal.SIGKILL)
                 self._process.wait()
+            _signal_group(self._process.pid, signal.SIGKILL)  # children that outlived their parent
             self._process = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -251,12 +253,13 @@ class StreamlitServer:
         text = (self._workdir / "server.log").read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def _write_secrets(self, workdir: Path) -> None:
-        """secrets.toml in the server's cwd; HOME points at the same private directory, so
-        ~/.streamlit holds nothing Streamlit could merge in."""
-        streamlit_dir = workdir / ".streamlit"
-        streamlit_dir.mkdir()
-        (streamlit_dir / "secrets.toml").write_text(self.secrets_toml)
+    def _write_files(self, workdir: Path) -> None:
+        """.streamlit/secrets.toml (and any other file) in the server's cwd; HOME points at the
+        same private directory, so ~/.streamlit holds nothing Streamlit could merge in."""
+        for name, text in self.files.items():
+            path = workdir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
 
     @staticmethod
     def _environment(workdir: Path) -> dict[str, str]:
@@ -276,7 +279,7 @@ class StreamlitServer:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(
-                    f"streamlit exited with code {self._process.returncode} before it was healthy:\n{self.log_tail()}"
+                    f"{self.name} exited with code {self._process.returncode} before it was healthy:\n{self.log_tail()}"
                 )
             try:
                 if requests.get(health, timeout=1).status_code == 200:
@@ -285,6 +288,66 @@ class StreamlitServer:
                 pass
             time.sleep(_HEALTH_POLL_INTERVAL)
         raise TimeoutError(f"{health} not healthy within {self.start_timeout} s:\n{self.log_tail()}")
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    """Signal the process group led by pid, if any of it is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
+
+
+class StreamlitServer(AppServer):
+    """One `streamlit run` subprocess serving an app with the given secrets.
+
+    python is a provisioned interpreter (see provision()), secrets_toml the filled-in secrets
+    text; options are extra `--name value` config flags.
+    """
+
+    def __init__(
+        self,
+        python: Path,
+        app: Path,
+        secrets_toml: str,
+        *,
+        port: int | None = None,
+        base_path: str = "",
+        options: Mapping[str, str] | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.python = python
+        self.app = app.resolve()
+        port = port if port is not None else reserve_port()
+        command = streamlit_run(python, self.app, port, base_path.strip("/"), options or {})
+        super().__init__(
+            command, secrets_toml, port=port, base_path=base_path, start_timeout=start_timeout, name="streamlit"
+        )
+
+
+def streamlit_run(python: Path, app: Path, port: int, base_path: str, options: Mapping[str, str]) -> list[str]:
+    """The `streamlit run` command line: headless, loopback only, no telemetry, no watcher."""
+    flags = {
+        "server.headless": "true",
+        "server.port": str(port),
+        "server.address": "127.0.0.1",
+        "server.baseUrlPath": base_path,
+        "server.fileWatcherType": "none",
+        "global.developmentMode": "false",
+        "browser.gatherUsageStats": "false",
+        **options,
+    }
+    args = [arg for name, value in flags.items() for arg in (f"--{name}", value)]
+    return [str(python), "-m", "streamlit", "run", str(app), *args]
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+
+def wire_browser(base_url: str, person: Person | None) -> HttpBrowser:
+    """A cookie-jar browser whose tabs are app sessions over Streamlit's websocket: how the harness
+    drives any server that speaks Streamlit's HTTP and websocket protocol. A tab opens its websocket
+    from the page it landed on (its folder, as Streamlit's frontend does), never from base_url."""
+    http = requests.Session()
+    return HttpBrowser(base_url, partial(StreamlitConnection, session=http), person, http)
 
 
 # --- the browser tab's session ------------------------------------------------------------------

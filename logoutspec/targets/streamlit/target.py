@@ -12,62 +12,48 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from contextlib import ExitStack
-from functools import partial
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from logoutspec.contract import AppSpec, IdpRecord, Person
 from logoutspec.resources import SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
 from logoutspec.targets.streamlit.server import (
     SERVERS,
-    StreamlitConnection,
+    AppServer,
     StreamlitServer,
     base_url_for,
     provision,
     resolve_version,
+    wire_browser,
 )
 
 KNOWN_OPTIONS = ("flags", "server")
 
 
 class StreamlitApp:
-    """One running `streamlit run` of an app with its secrets and base path."""
+    """One running server of an app with its secrets and base path, driven over the wire."""
 
-    def __init__(self, server: StreamlitServer) -> None:
+    def __init__(self, server: AppServer) -> None:
         self.server = server
         self.base_url = server.base_url
 
     def new_browser(self, person: Person | None = None) -> HttpBrowser:
-        """A cookie-jar browser whose tabs open their websocket from the page they landed on (its
-        folder, as Streamlit's frontend does), never from the URL the server was started with."""
-        http = requests.Session()
-        return HttpBrowser(self.base_url, partial(StreamlitConnection, session=http), person, http)
+        return wire_browser(self.base_url, person)
 
 
-class StreamlitTarget:
-    """Adapter "streamlit": options.flags holds extra `streamlit run` flags (name -> value);
-    options.server = "starlette" runs the second server of 1.53 to 1.56 (server.useStarlette,
-    with the starlette extra installed). version may be "latest" or "nightly" (streamlit-nightly)."""
+class ServedTarget:
+    """A target whose apps are server processes that speak Streamlit's HTTP and websocket protocol:
+    one per app, secrets and base path, started on first use and reused until the end of the run.
+    Subclasses say how a server is made (make_server()) and what it is (the `kind` in messages)."""
 
     capabilities: frozenset[str] = frozenset()
+    kind = "server"
 
-    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
-        unknown = set(options) - KNOWN_OPTIONS
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
+    def __init__(self, *, name: str, version: str, resources: SuiteResources) -> None:
         self.name = name
-        self.version = resolve_version(version)  # "latest" becomes the newest release
+        self.version = version
         self.resources = resources
-        self.server = str(options.get("server", "tornado"))
-        if self.server not in SERVERS:
-            raise ValueError(f"option server: {self.server!r} is not one of {', '.join(SERVERS)}")
-        self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
-        if self.server == "starlette":
-            self.flags["server.useStarlette"] = "true"
-        self.python: Path = provision(self.version, self.server)  # fails here, at set-up, if it cannot be had
         self.cookie_secret = secrets.token_urlsafe(32)
         self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
         self.failed: dict[tuple[AppSpec, str], RuntimeError] = {}
@@ -91,6 +77,10 @@ class StreamlitTarget:
                 raise
         return self.apps[key]
 
+    def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> AppServer:
+        """The (not yet started) server of spec on port, with this secrets.toml."""
+        raise NotImplementedError
+
     def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
         port = self.resources.reserve_port()
         base_url = base_url_for(port, spec.base_path)
@@ -98,18 +88,11 @@ class StreamlitTarget:
         secrets_toml = self.resources.render_secrets(
             template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=issuer
         )
-        server = StreamlitServer(
-            self.python,
-            self.resources.app(spec.app),
-            secrets_toml,
-            port=port,
-            base_path=spec.base_path,
-            options=self.flags,
-        )
+        server = self.make_server(spec, secrets_toml, port)
         try:
             self.stack.enter_context(server)
         except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"target {self.name}: Streamlit {self.version} did not start: {exc}") from None
+            raise RuntimeError(f"target {self.name}: {self.kind} did not start: {exc}") from None
         return StreamlitApp(server)
 
     def begin_scenario(self) -> None:
@@ -125,3 +108,27 @@ class StreamlitTarget:
         """Stop every server, by PID, in reverse order of starting (the harness stops the IdP)."""
         self.stack.close()
         self.apps.clear()
+
+
+class StreamlitTarget(ServedTarget):
+    """Adapter "streamlit": options.flags holds extra `streamlit run` flags (name -> value);
+    options.server = "starlette" runs the second server of 1.53 to 1.56 (server.useStarlette,
+    with the starlette extra installed). version may be "latest" or "nightly" (streamlit-nightly)."""
+
+    def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
+        unknown = set(options) - set(KNOWN_OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
+        super().__init__(name=name, version=resolve_version(version), resources=resources)  # "latest" resolved
+        self.kind = f"Streamlit {self.version}"
+        self.server = str(options.get("server", "tornado"))
+        if self.server not in SERVERS:
+            raise ValueError(f"option server: {self.server!r} is not one of {', '.join(SERVERS)}")
+        self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
+        if self.server == "starlette":
+            self.flags["server.useStarlette"] = "true"
+        self.python: Path = provision(self.version, self.server)  # fails here, at set-up, if it cannot be had
+
+    def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> AppServer:
+        app = self.resources.app(spec.app)
+        return StreamlitServer(self.python, app, secrets_toml, port=port, base_path=spec.base_path, options=self.flags)
