@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -248,9 +249,13 @@ def adapter_spec(config: Config, target: TargetConfig) -> tuple[str, str]:
 
 
 def resolve_adapter(config: Config, target: TargetConfig) -> Callable[..., Any]:
-    """The factory named by `adapter`, imported."""
+    """The factory named by `adapter`, imported. The config file's folder comes first on the import
+    path, so that an adapter module beside conformance.toml needs no installing (as a conftest.py)."""
     key = f"targets.{target.name}.adapter"
     module_name, attr = adapter_spec(config, target)
+    folder = str(config.path.parent.resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # an adapter's import can fail in any way; report it as one line

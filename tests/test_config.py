@@ -246,3 +246,11 @@ def test_a_deviation_selects_by_adapter_versions_and_options(tmp_path: Path) -> 
     assert [t.name for t in config.targets.values() if deviation.selects(t)] == ["st-1.42-starlette"]
     assert not deviation.selects(config.targets["st-nightly"])  # not resolved: cannot be decided
     assert not deviation.may_select(config.targets["st-nightly"])  # no server option: never
+
+
+def test_an_adapter_module_beside_the_config_needs_no_installing(tmp_path: Path) -> None:
+    """A module next to conformance.toml is importable as the adapter, as a conftest.py is;
+    what it returns is checked against Target all the same."""
+    (tmp_path / "beside_the_config.py").write_text("from types import SimpleNamespace as Factory\n")
+    message = config_error(write(tmp_path, '[targets.x]\nadapter = "beside_the_config:Factory"\nversion = "1.50.0"\n'))
+    assert "targets.x.adapter: the adapter returned a SimpleNamespace, which lacks idp, serve" in message
