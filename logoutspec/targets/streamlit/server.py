@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import websocket
 from packaging.version import InvalidVersion, Version
+from uv import find_uv_bin
 
 from logoutspec.compat import forget_websocket_handshake_cookies
 from logoutspec.contract import Person, ScriptRun
@@ -47,7 +48,7 @@ from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
 
 CACHE_ROOT = cache_dir("streamlit")  # the checkout's .cache/streamlit, $LOGOUTSPEC_CACHE/streamlit or the user's cache
 _MARKER = "provisioned.txt"
-_PIP_TIMEOUT = 900.0
+_INSTALL_TIMEOUT = 900.0
 _HEALTH_POLL_INTERVAL = 0.05
 XSRF_COOKIE = "_streamlit_xsrf"
 SECRETS_FILE = ".streamlit/secrets.toml"  # relative to the server's working directory
@@ -122,24 +123,27 @@ def _parse_version(version: str) -> Version:
 
 
 def _install(venv_dir: Path, requirements: list[str], version: str) -> None:
-    """Create the virtualenv from scratch and pip-install the requirements into it; a failed
-    attempt leaves nothing behind."""
+    """Create the virtualenv from scratch and install the requirements into it with uv; a failed
+    attempt leaves nothing behind. uv, not pip: a cold environment takes about 11 s instead of
+    minutes on a loaded 2-core machine, since uv resolves in parallel and links from its cache."""
     shutil.rmtree(venv_dir, ignore_errors=True)
-    pip = [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    uv = find_uv_bin()
+    python = str(venv_dir / "bin" / "python")
     try:
-        _run_or_explain([sys.executable, "-m", "venv", str(venv_dir)], version)
-        _run_or_explain([*pip, *requirements], version)
+        _run_or_explain([uv, "venv", "--quiet", "--python", sys.executable, str(venv_dir)], version)
+        _run_or_explain([uv, "pip", "install", "--quiet", "--python", python, *requirements], version)
     except BaseException:
         shutil.rmtree(venv_dir, ignore_errors=True)
         raise
 
 
 def _run_or_explain(command: list[str], version: str) -> None:
-    """Run a provisioning step; on failure raise one line naming the version and pip's reason."""
-    result = subprocess.run(command, capture_output=True, text=True, timeout=_PIP_TIMEOUT, check=False)
+    """Run a provisioning step; on failure raise one line naming the version and uv's reason (its
+    error and cause lines, joined)."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT, check=False)
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-        reason = next((line for line in reversed(lines) if "ERROR" in line), lines[-1] if lines else "")
+        reason = " ".join(lines)[:400]
         raise RuntimeError(f"cannot provision Streamlit {version}: {reason}")
 
 
