@@ -15,7 +15,9 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-CACHE_ROOT = Path(__file__).resolve().parents[1] / ".cache" / "releases"
+from logoutspec.locations import cache_dir
+
+CACHE_ROOT = cache_dir("releases")  # beside the Streamlit venvs: the checkout's .cache/, or the user's cache
 CACHE_SECONDS = 24 * 3600
 _AVAILABLE = re.compile(r"^Available versions: (.+)$", re.MULTILINE)
 
