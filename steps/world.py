@@ -1,6 +1,6 @@
 """What one scenario has in hand: its target, the app it serves, the browsers and tabs open.
 
-Steps read and change the World only through the target interface (targets/interface.py), so a
+Steps read and change the World only through the target interface (logoutspec/contract.py), so a
 scenario means the same on every target.
 """
 

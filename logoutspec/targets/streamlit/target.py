@@ -2,7 +2,7 @@
 
 Nothing is mocked. The fixture IdP runs as a real HTTP server on 127.0.0.1, each app is a real
 `streamlit run` in a private working directory, and the browser is the cookie-jar HttpBrowser
-whose app sessions are protobuf websockets (targets/streamlit_server.py). Servers start on first
+whose app sessions are protobuf websockets (streamlit/server.py). Servers start on first
 use and live until the end of the run; scenarios are isolated by fresh browsers and a reset IdP
 record, never by restarts.
 """
