@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from packaging.version import Version
 
 from logoutspec.report import ICONS, OUTCOME_LABELS, Cell, Report, RuleDoc, TargetColumn, Verdict
+from logoutspec.report.html import stylesheet
 
 HISTORY_TITLE = "st.logout: the conformance history of every Streamlit release"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -217,7 +218,7 @@ def render_history_html(history: History) -> str:
         history=history,
         icons=ICONS,
         legend=legend(),
-        css=(TEMPLATES / "history.css").read_text(),
+        css=stylesheet() + (TEMPLATES / "history.css").read_text(),  # the report's look, and the grid's
         change_lines=lambda item: [line.removeprefix("- ") for line in change_lines(item, str)],
         columns=list(zip(history.labels, history.targets, strict=True)),
     )

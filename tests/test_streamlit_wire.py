@@ -242,7 +242,11 @@ def test_companion_pins_follow_the_version() -> None:
     assert requirements_for("1.42.0") == ["streamlit==1.42.0", "Authlib==1.4.1"]
     assert requirements_for("1.50.0") == ["streamlit==1.50.0", "Authlib==1.6.5"]
     assert requirements_for("1.57.0") == ["streamlit[auth]==1.57.0", "httpx==0.28.1"]
-    assert requirements_for("1.55.0", "starlette") == ["streamlit[starlette]==1.55.0", "Authlib==1.6.5"]
+    assert requirements_for("1.55.0", "starlette") == [
+        "streamlit[starlette]==1.55.0",
+        "Authlib==1.6.5",
+        "httpx==0.28.1",
+    ]
     assert requirements_for("1.66.2.dev20261026") == ["streamlit-nightly[auth]==1.66.2.dev20261026", "httpx==0.28.1"]
     with pytest.raises(RuntimeError, match=r"has no server\.useStarlette"):
         requirements_for("1.57.0", "starlette")

@@ -74,8 +74,9 @@ def requirements_for(version: str, server: str = "tornado") -> list[str]:
     Authlib is pinned because Authlib 1.6.6+ breaks /auth/login on Streamlit before 1.57, and
     1.42 predates the Authlib 1.6 API; from 1.57 on the `auth` extra brings Authlib, and httpx
     is named too because the extra of 1.57 to 1.59.1 forgets it (/auth/login then answers 500).
-    The Starlette server of 1.53 to 1.56 needs the `starlette` extra. A dev version is a build
-    of the streamlit-nightly package.
+    The Starlette server of 1.53 to 1.56 needs the `starlette` extra, and httpx, which Authlib's
+    Starlette client uses (without it /auth/login answers 500). A dev version is a build of the
+    streamlit-nightly package.
     """
     parsed = _parse_version(version)
     package = NIGHTLY_PACKAGE if parsed.is_devrelease else "streamlit"
@@ -90,8 +91,9 @@ def requirements_for(version: str, server: str = "tornado") -> list[str]:
     if parsed >= Version("1.57.0.dev0"):  # the auth extra of some releases (1.58) lacks httpx, which Authlib needs
         return [f"{package}[auth]=={version}", "httpx==0.28.1"]
     authlib = "1.4.1" if parsed < Version("1.43") else "1.6.5"
-    extra = "[starlette]" if server == "starlette" else ""
-    return [f"{package}{extra}=={version}", f"Authlib=={authlib}"]
+    if server == "starlette":
+        return [f"{package}[starlette]=={version}", f"Authlib=={authlib}", "httpx==0.28.1"]
+    return [f"{package}=={version}", f"Authlib=={authlib}"]
 
 
 def provision(version: str, server: str = "tornado", cache_root: Path = CACHE_ROOT) -> Path:
