@@ -413,29 +413,18 @@ LOGIN_FAILED = (
 )
 
 
+def login_failure(target: str, rule: str, scenario: str, outcome: str, port: int, state: str, **extra: str) -> dict:
+    """A scenario that failed at "Given Alice is logged in", its message naming a port and a state."""
+    message = LOGIN_FAILED.format(port=port, state=state)
+    return record(target, rule, scenario, outcome, message, step="Given Alice is logged in", step_type="given", **extra)
+
+
 def test_failures_are_grouped_by_cause_before_the_rules() -> None:
     """Two failures that differ only in port and state are one cause; a third is another."""
     records = [
         record("good", COOKIE_RULE, "The cookie is gone", "passed"),
-        record(
-            "good",
-            COOKIE_RULE,
-            "The cookie expires",
-            "failed",
-            LOGIN_FAILED.format(port=8501, state="a1b2"),
-            step="Given Alice is logged in",
-            step_type="given",
-        ),
-        record(
-            "good",
-            USER_RULE,
-            OUTLINE,
-            "failed",
-            LOGIN_FAILED.format(port=41234, state="zz9"),
-            example="Alice / in",
-            step="Given Alice is logged in",
-            step_type="given",
-        ),
+        login_failure("good", COOKIE_RULE, "The cookie expires", "failed", port=8501, state="a1b2"),
+        login_failure("good", USER_RULE, OUTLINE, "failed", port=41234, state="zz9", example="Alice / in"),
         record(
             "good",
             USER_RULE,
@@ -469,30 +458,14 @@ def test_failures_are_grouped_by_cause_before_the_rules() -> None:
 def test_a_target_whose_every_scenario_failed_in_setup_could_not_be_exercised() -> None:
     """Every scenario that applies failed in a Given step (an "And" after a Given is one too): the
     target is flagged with the cause, and its Rules are not reported as deviating."""
-    failed = LOGIN_FAILED.format(port=8501, state="x")
     records = [
         record("bad", COOKIE_RULE, "The cookie is gone", "skipped", "not applicable: 1.53.0"),
         record("bad", COOKIE_RULE, "The cookie expires", "skipped", "not applicable: 1.53.0"),
-        record(
-            "bad",
-            USER_RULE,
-            OUTLINE,
-            "failed",
-            failed,
-            example="Alice / in",
-            step="Given Alice is logged in",
-            step_type="given",
-        ),
-        record(
-            "bad",
-            USER_RULE,
-            OUTLINE,
-            "xfailed",
-            "declared deviation [implementation bug]: Bob",
-            example="Bob / out",
-            step="And Alice is logged in",
-            step_type="given",
-        ),
+        login_failure("bad", USER_RULE, OUTLINE, "failed", port=8501, state="x", example="Alice / in"),
+        {
+            **login_failure("bad", USER_RULE, OUTLINE, "xfailed", port=8501, state="y", example="Bob / out"),
+            "step": "And Alice is logged in",
+        },
     ]
     report = build_report(parse_features(write_feature()), records, None, CONFORMANCE_TITLE)
     [summary] = report.summaries()
