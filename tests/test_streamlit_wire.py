@@ -41,6 +41,7 @@ from logoutspec.targets.streamlit.server import (
     provision,
     requirements_for,
     reserve_port,
+    resolve_version,
 )
 
 pytestmark = pytest.mark.streamlit
@@ -252,6 +253,16 @@ def test_companion_pins_follow_the_version() -> None:
         requirements_for("1.57.0", "starlette")
     with pytest.raises(RuntimeError, match=r"1\.41\.0"):
         requirements_for("1.41.0")
+
+
+def test_latest_and_nightly_resolve_against_their_packages() -> None:
+    releases = {
+        "streamlit": ["1.67.0", "1.68.0rc1", "1.66.1"],
+        "streamlit-nightly": ["1.66.2.dev20261026", "1.66.1.dev1"],
+    }
+    assert resolve_version("latest", releases.__getitem__) == "1.67.0"
+    assert resolve_version("nightly", releases.__getitem__) == "1.66.2.dev20261026"
+    assert resolve_version("1.48.1", releases.__getitem__) == "1.48.1"
 
 
 def test_a_version_missing_from_pypi_fails_in_one_line(tmp_path: Path) -> None:
