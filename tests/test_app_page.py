@@ -3,9 +3,6 @@ third party's adapter (HttpBrowser with its own Connector) and through the confo
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ import requests
 import responses
 
 from logoutspec.contract import NavigationError, ScriptRun
+from logoutspec.runner import run_suite
 from logoutspec.targets.http_browser import HttpBrowser, app_page_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,17 +111,14 @@ def test_on_a_target_whose_callback_lands_elsewhere_alice_is_not_logged_in(tmp_p
         'options = { mutation = "callback-lands-off-app" }\n'
     )
     scenario = "st.user keeps the user's information while st.logout is not called"
-    command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider", "--target", "mounted"]
-    command += ["--conformance-config", str(config), "--reports-dir", str(tmp_path), "-k", "keeps_the_users"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert (tmp_path / "results.json").exists(), done.stdout + done.stderr
-    records = json.loads((tmp_path / "results.json").read_text())
-    [record] = [r for r in records if r["scenario"] == scenario]
-    assert record["outcome"] == "failed", done.stdout
+    options = ("--target", "mounted", "--conformance-config", str(config), "-k", "keeps_the_users")
+    done = run_suite(*options, reports=tmp_path / "reports", cwd=tmp_path, timeout=120)
+    [record] = [r for r in done.records if r["scenario"] == scenario]
+    assert record["outcome"] == "failed", done.output
     assert record["step"] == "Given Alice is logged in"
     assert "navigation ended on http://localhost:8501/welcome with 200" in record["reason"], record
     assert "not the app" in record["reason"]
     # the end of the run says the same once, as a cause with the number of scenarios it explains
-    assert "failures by cause" in done.stdout
+    assert "failures by cause" in done.output
     cause = 'mounted: 1 scenario: at "Given Alice is logged in": logoutspec.contract.NavigationError: navigation'
-    assert f"{cause} ended on http://localhost:<port>/welcome with 200" in done.stdout, done.stdout
+    assert f"{cause} ended on http://localhost:<port>/welcome with 200" in done.output, done.output
