@@ -36,7 +36,18 @@ _TOP_KEYS = {"suite", "targets", "matrices", "deviations"}
 _SUITE_KEYS = {"default_targets", "baselines", "apps", "secrets", "idp"}
 _TARGET_KEYS = {"adapter", "version", "description", "options"}
 _MATRIX_KEYS = {"adapter", "package", "versions", "name", "options", "description", "notes"}
-_DEVIATION_KEYS = {"target", "adapter", "options", "versions", "scenario", "rule", "category", "reason", "link"}
+_DEVIATION_KEYS = {
+    "target",
+    "adapter",
+    "options",
+    "versions",
+    "scenario",
+    "scenarios",
+    "rule",
+    "category",
+    "reason",
+    "link",
+}
 # Versions an adapter resolves itself when it builds the target (the newest release, the newest nightly build).
 SYMBOLIC_VERSIONS = ("latest", "nightly")
 RANGE = ".."  # "1.42..latest": the first release of every minor version from 1.42 to the newest
@@ -98,6 +109,7 @@ class Deviation:
     scenario: str | None = None
     rule: str | None = None
     link: str | None = None
+    scenarios: tuple[str, ...] | None = None  # several scenarios of one cause, declared once
 
     def selects(self, target: TargetConfig, version: str | None = None) -> bool:
         """Whether the deviation applies to this target, at its resolved version (default: configured)."""
@@ -121,7 +133,14 @@ class Deviation:
     def matches(self, target: TargetConfig, version: str, rule: str | None, scenario: str) -> bool:
         if not self.selects(target, version):
             return False
+        if self.scenarios:
+            return scenario in self.scenarios
         return self.scenario == scenario if self.scenario else self.rule == rule
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The scenarios (or the rule) it names."""
+        return self.scenarios or ((self.scenario or self.rule or ""),)
 
 
 @dataclass(frozen=True)
@@ -410,15 +429,18 @@ def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
             raise ConfigError(path, f"{prefix}.{key}", "missing")
     if "target" not in table and "adapter" not in table:
         raise ConfigError(path, prefix, "select its targets by target (a name) or adapter (with versions, options)")
-    fields = {key: _string(path, f"{prefix}.{key}", v) for key, v in table.items() if key not in ("options", "adapter")}
+    lists = ("options", "adapter", "scenarios")
+    fields = {key: _string(path, f"{prefix}.{key}", v) for key, v in table.items() if key not in lists}
+    if "scenarios" in table:
+        fields["scenarios"] = tuple(_string_list(path, f"{prefix}.scenarios", table["scenarios"]))
     options = _table(path, f"{prefix}.options", table["options"]) if "options" in table else None
     deviation = Deviation(**fields, options=options, adapter=_adapters(path, f"{prefix}.adapter", table.get("adapter")))
     if deviation.target is not None and config.target(deviation.target) is None:
         raise ConfigError(path, f"{prefix}.target", f"{deviation.target!r} is not a declared target")
     if deviation.category not in CATEGORIES:
         raise ConfigError(path, f"{prefix}.category", f"{deviation.category!r} is not one of {', '.join(CATEGORIES)}")
-    if bool(deviation.scenario) == bool(deviation.rule):
-        raise ConfigError(path, prefix, "name exactly one of scenario or rule")
+    if [bool(deviation.scenario), bool(deviation.scenarios), bool(deviation.rule)].count(True) != 1:
+        raise ConfigError(path, prefix, "name exactly one of scenario, scenarios or rule")
     try:
         SpecifierSet(deviation.versions or "")
     except InvalidSpecifier:

@@ -359,7 +359,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if stale:
         terminalreporter.section("stale declared deviations (conformance.toml)")
         for entry in stale:
-            name = entry["scenario"] or f"rule {entry['rule']}"
+            name = entry["scenario"] or "; ".join(entry.get("scenarios") or ()) or f"rule {entry['rule']}"
             terminalreporter.line(f"{selection_text(entry)}: {name}: {entry['status']}")
 
 

@@ -84,8 +84,8 @@ def deviation_ledger(
     """
     ledger = []
     for deviation in deviations:
-        names = {scenario for _, scenario in known} if deviation.scenario else {rule for rule, _ in known}
-        exists = (deviation.scenario or deviation.rule) in names
+        names = {rule for rule, _ in known} if deviation.rule else {scenario for _, scenario in known}
+        exists = all(name in names for name in deviation.names)
         outcomes = Counter(r["outcome"] for r in records if _matches(deviation, r, target(r["target"])))
         if not exists:
             status = "stale: names no scenario or rule of features/"

@@ -254,3 +254,15 @@ def test_an_adapter_module_beside_the_config_needs_no_installing(tmp_path: Path)
     (tmp_path / "beside_the_config.py").write_text("from types import SimpleNamespace as Factory\n")
     message = config_error(write(tmp_path, '[targets.x]\nadapter = "beside_the_config:Factory"\nversion = "1.50.0"\n'))
     assert "targets.x.adapter: the adapter returned a SimpleNamespace, which lacks idp, serve" in message
+
+
+def test_a_deviation_names_several_scenarios_of_one_cause(tmp_path: Path) -> None:
+    text = (
+        MATRIX
+        + '\n[[deviations]]\nadapter = "streamlit"\nscenarios = ["a", "b"]\ncategory = "harness limit"\nreason = "r"\n'
+    )
+    config = load_config(write(tmp_path, text), releases=fake_releases)
+    (deviation,) = config.deviations
+    target = config.targets["st-1.42"]
+    assert deviation.matches(target, "1.42.0", None, "b") and not deviation.matches(target, "1.42.0", None, "c")
+    assert deviation.names == ("a", "b")
