@@ -151,3 +151,54 @@ Feature: st.login and st.user, the behaviour st.logout depends on
       Then st.user has these values:
         | key          | value            |
         | aud          | "logoutspec-app" |
+
+  @streamlit:>=1.42
+  Rule: A login that does not complete ends on the app's home page, logged out
+    > "This command redirects the user to an OpenID Connect (OIDC) provider. After the user
+    > authenticates their identity, they are redirected back to the home page of your app."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The documentation promises the home page
+    > after a login and says nothing of a login that does not complete. Streamlit's own callback
+    > sends the browser home without an identity cookie when the identity provider answers with
+    > an error or with a state it does not know (streamlit/web/server/oauth_authlib_routes.py,
+    > lines 147-169, in 1.50.0); this Rule holds every failed login to that same answer: home,
+    > logged out, never an error page. Observed: Streamlit 1.50.0 answers 302 to the home page
+    > for access_denied, an unknown state and a bad provider token, but 500 for a code the
+    > identity provider will not exchange and 400 for the return address without parameters;
+    > Streamlit 1.67.0 answers 302 to the home page in every case.)
+
+    Scenario Outline: A login the identity provider refuses ends on the home page, logged out
+      Given Alice has opened the app without logging in
+      And the identity provider answers logins with <answer>
+      When she tries to log in
+      Then the browser ended up on the app's home page
+      And the browser holds no identity cookie
+      When she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
+      Examples:
+        | answer                               |
+        | access_denied, as when she declines  |
+        | a state the app did not send         |
+
+    Scenario: A login whose code the identity provider will not exchange ends on the home page, logged out
+      Given Alice has opened the app without logging in
+      And the identity provider answers logins with a code the token endpoint refuses
+      When she tries to log in
+      Then the browser ended up on the app's home page
+      And the browser holds no identity cookie
+      When she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
+    Scenario: The login's return address opened without parameters ends on the home page, logged out
+      Given Alice has opened the app without logging in
+      When she opens "oauth2callback" in a new tab
+      Then the browser ended up on the app's home page
+      And the browser holds no identity cookie
+      And the new tab shows st.user {"is_logged_in": false}
+
+    Scenario: The login address with a provider token the app did not sign ends on the home page, logged out
+      Given Alice has opened the app without logging in
+      When she opens "auth/login?provider=not-a-token" in a new tab
+      Then the browser ended up on the app's home page
+      And the browser holds no identity cookie
+      And the new tab shows st.user {"is_logged_in": false}

@@ -33,7 +33,7 @@ BUILTIN_ADAPTERS = {
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
 
 _TOP_KEYS = {"suite", "targets", "matrices", "deviations"}
-_SUITE_KEYS = {"default_targets", "baselines", "apps", "secrets", "idp"}
+_SUITE_KEYS = {"default_targets", "baselines", "apps", "secrets", "idp", "targets_from"}
 _TARGET_KEYS = {"adapter", "version", "description", "options"}
 _MATRIX_KEYS = {"adapter", "package", "versions", "name", "options", "description", "notes"}
 _DEVIATION_KEYS = {
@@ -198,9 +198,10 @@ def load_config(path: Path, releases: Callable[[str], list[str]] = package_relea
     fixtures = _fixtures(path, suite)
     targets_raw = _table(path, "targets", raw.get("targets", {}))
     matrices_raw = _table(path, "matrices", raw.get("matrices", {}))
-    if not targets_raw and not matrices_raw:
-        raise ConfigError(path, "targets", "no target is declared")
     targets = {name: _target(path, name, value) for name, value in targets_raw.items()}
+    targets |= _generated_targets(path, suite.get("targets_from", []), targets)
+    if not targets and not matrices_raw:
+        raise ConfigError(path, "targets", "no target is declared")
     matrices = {key: _matrix(path, key, value) for key, value in matrices_raw.items()}
     config = Config(
         path=path, fixtures=fixtures, default_targets=(), declared=targets, matrices=matrices, releases=releases
@@ -270,19 +271,47 @@ def adapter_spec(config: Config, target: TargetConfig) -> tuple[str, str]:
 def resolve_adapter(config: Config, target: TargetConfig) -> Callable[..., Any]:
     """The factory named by `adapter`, imported. The config file's folder comes first on the import
     path, so that an adapter module beside conformance.toml needs no installing (as a conftest.py)."""
-    key = f"targets.{target.name}.adapter"
     module_name, attr = adapter_spec(config, target)
-    folder = str(config.path.parent.resolve())
+    return _import_callable(config.path, f"targets.{target.name}.adapter", f"{module_name}:{attr}")
+
+
+def _import_callable(path: Path, key: str, spec: str) -> Callable[..., Any]:
+    """The callable named "package.module:name", the config file's folder first on the import path
+    (a module beside conformance.toml needs no installing, as a conftest.py); any failure is one
+    line naming file and key."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ConfigError(path, key, f"{spec!r} is not 'package.module:name'")
+    folder = str(path.parent.resolve())
     if folder not in sys.path:
         sys.path.insert(0, folder)
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # an adapter's import can fail in any way; report it as one line
-        raise ConfigError(config.path, key, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}") from None
-    factory = getattr(module, attr, None)
-    if not callable(factory):
-        raise ConfigError(config.path, key, f"{module_name!r} has no callable {attr!r}")
-    return factory
+    except Exception as exc:  # an imported module can fail in any way; report it as one line
+        raise ConfigError(path, key, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}") from None
+    found = getattr(module, attr, None)
+    if not callable(found):
+        raise ConfigError(path, key, f"{module_name!r} has no callable {attr!r}")
+    return found
+
+
+def _generated_targets(path: Path, specs: Any, declared: Mapping[str, TargetConfig]) -> dict[str, TargetConfig]:
+    """The targets made by the callables of suite.targets_from ("package.module:function", each
+    returning {name: a table as [targets.NAME] has it}): a registry of many similar targets, such
+    as the reference's mutants, need not be copied table by table into the file."""
+    generated: dict[str, TargetConfig] = {}
+    for index, spec in enumerate(_string_list(path, "suite.targets_from", specs)):
+        key = f"suite.targets_from[{index}]"
+        function = _import_callable(path, key, spec)
+        try:
+            tables = function()
+        except Exception as exc:  # a third party's generator can fail in any way; report it as one line
+            raise ConfigError(path, key, f"{spec} failed: {type(exc).__name__}: {exc}") from None
+        for name, table in _table(path, key, tables).items():
+            if name in declared or name in generated:
+                raise ConfigError(path, key, f"makes the target {name!r}, which is declared already")
+            generated[name] = _target(path, name, table)
+    return generated
 
 
 def create_target(config: Config, target: TargetConfig, resources: SuiteResources) -> Target:
@@ -480,10 +509,11 @@ def _string(path: Path, key: str, value: Any) -> str:
 
 
 def _declared_names(path: Path, key: str, value: Any, config: Config) -> tuple[str, ...]:
-    """A list of target names, each of which must be declared (or made by a matrix)."""
+    """A list of target names, each of which must be declared (or made by a matrix; "all" stands
+    for every target)."""
     names = tuple(_string_list(path, key, value))
     for name in names:
-        if config.target(name) is None:
+        if name != "all" and config.target(name) is None:
             raise ConfigError(path, key, f"names {name!r}, which is not a declared target")
     return names
 

@@ -116,7 +116,7 @@ class IdpEvent:
 @runtime_checkable
 class IdpRecord(Protocol):
     """The IdP's own account of what happened, read by steps to check the IdP side; and the one
-    switch a scenario has over it, to make it answer a login wrongly."""
+    switch a scenario has over it, to make it answer wrongly."""
 
     issuer: str
 
@@ -131,8 +131,11 @@ class IdpRecord(Protocol):
         ...
 
     def misbehave(self, fault: str) -> None:
-        """Answer logins wrongly until reset: fault is "state" (a state the app did not send),
-        or "nonce", "issuer" or "audience" (an id_token with another one)."""
+        """Answer wrongly until reset. In a login: "state" (a state the app did not send), "nonce",
+        "issuer" or "audience" (an id_token with another one), "access_denied" (the authorization
+        answered error=access_denied, as when the person declines), "token_error" (the code
+        exchange answered 400 invalid_grant), "expired" (id_tokens that expire the second they
+        are issued). At any time: "metadata" (the discovery document answers 503)."""
         ...
 
 

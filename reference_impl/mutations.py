@@ -16,6 +16,7 @@ implementation could get that wrong.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ IDP_LOGOUT_ROUTE_RULE = (
     "st.logout sends the browser through the identity provider's logout, then to the app's home page"
 )
 TOKENS_COOKIE_RULE = "st.logout deletes the tokens cookie along with the identity cookie"
+FAILED_LOGIN_RULE = "A login that does not complete ends on the app's home page, logged out"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,20 @@ def mutation(name: str, rule: str, version: str = DEFAULT_VERSION) -> Callable[[
         return build
 
     return register
+
+
+def mutant_targets() -> dict[str, dict[str, Any]]:
+    """One target of adapter "reference" per registered mutation, named mutant-NAME, as tables of
+    a conformance config: mutations.toml makes its mutants with this (suite.targets_from)."""
+    return {
+        f"mutant-{m.name}": {
+            "adapter": "reference",
+            "version": m.version,
+            "description": m.summary,
+            "options": {"mutation": m.name},
+        }
+        for m in MUTATIONS.values()
+    }
 
 
 @contextmanager
@@ -654,3 +670,71 @@ def auth_routes_redirect_to_origin_root() -> list[Patch]:
     """
     to_root = redirecting_to(lambda _home, _request: "/")
     return [endpoint("_oauth_callback", to_root), endpoint("_logout", to_root), host_page("/")]
+
+
+@mutation("login-error-shown-as-error-page", rule=FAILED_LOGIN_RULE)
+def login_error_shown_as_error_page() -> list[Patch]:
+    """The identity provider's error answer (error=access_denied) ends on an error page, not at home.
+
+    As when the callback reports the provider's error to the browser instead of sending it home.
+    """
+
+    def error_page(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        if auth.callback_reports_error(request.query):
+            return 400, [("Content-Type", "text/plain")], f"Login failed: {request.query['error']}"
+        return original(app, request)
+
+    return [wrapping(ReferenceServer, "_oauth_callback", error_page)]
+
+
+@mutation("failed-token-exchange-crashes", rule=FAILED_LOGIN_RULE)
+def failed_token_exchange_crashes() -> list[Patch]:
+    """A code exchange the identity provider refuses ends on a 500 error page, not at home.
+
+    As when the token endpoint's error is left to propagate out of the callback handler.
+    """
+
+    def crashing(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        try:
+            return original(app, request)
+        except requests.HTTPError as error:
+            return 500, [("Content-Type", "text/plain")], f"500: Internal Server Error ({error})"
+
+    return [Patch(auth, "rejecting_failures", passing_failures), wrapping(ReferenceServer, "_oauth_callback", crashing)]
+
+
+@contextmanager
+def passing_failures() -> Iterator[None]:
+    """In place of auth.rejecting_failures: an IdP's failure is not turned into a rejected login."""
+    yield
+
+
+@mutation("bare-callback-rejected", rule=FAILED_LOGIN_RULE)
+def bare_callback_rejected() -> list[Patch]:
+    """The login's return address opened without parameters answers 400, not the home page.
+
+    As in Streamlit before 1.53, whose callback reads the state as a required argument.
+    """
+
+    def requiring_state(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        if not request.query:
+            return 400, [("Content-Type", "text/plain")], "HTTP 400: Bad Request (Missing argument state)"
+        return original(app, request)
+
+    return [wrapping(ReferenceServer, "_oauth_callback", requiring_state)]
+
+
+@mutation("bad-provider-token-rejected", rule=FAILED_LOGIN_RULE)
+def bad_provider_token_rejected() -> list[Patch]:
+    """/auth/login with a provider token that does not verify answers 400, not the home page.
+
+    As when a bad token is reported as an error instead of ending the login where it started.
+    """
+
+    def refusing(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        token = request.query.get("provider", "")
+        if auth.decode_provider_token(token, app.secrets.cookie_secret, time.time()) is None:
+            return 400, [("Content-Type", "text/plain")], "Bad provider token"
+        return original(app, request)
+
+    return [wrapping(ReferenceServer, "_login", refusing)]

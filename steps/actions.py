@@ -128,6 +128,8 @@ FAULTS = {
     "an id_token with another nonce": "nonce",
     "an id_token from another issuer": "issuer",
     "an id_token for another audience": "audience",
+    "access_denied, as when she declines": "access_denied",
+    "a code the token endpoint refuses": "token_error",
 }
 
 
@@ -201,6 +203,15 @@ def reloads(world: World, name: str) -> None:
 @when(parsers.re(r"she opens a new tab(?P<other> in the other browser)?$"))
 def opens_new_tab(world: World, other: str | None) -> None:
     world.tabs["new"] = world.browsers[1 if other else 0].open_tab()
+    world.current = "new"
+
+
+@when(parsers.parse('she opens "{address}" in a new tab'))
+def opens_address(world: World, address: str) -> None:
+    """Type an address of the app into a new tab. Where it leads (the home page, an error page) is
+    for the scenario's Then steps to check, from the navigation the browser recorded."""
+    with contextlib.suppress(NavigationError):
+        world.tabs["new"] = world.browsers[0].open_tab(address)
     world.current = "new"
 
 

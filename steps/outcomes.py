@@ -182,6 +182,17 @@ def tab_on_home_page(world: World, path: str | None) -> None:
         assert urlsplit(url).path == path, f"the home page is {urlsplit(url).path}, not {path}"
 
 
+@then("the browser ended up on the app's home page")
+def navigation_ended_home(world: World) -> None:
+    """The last navigation of the browser (a login, an address typed in) landed on the home page,
+    answered 200; the message names every hop's status, so a failure records what the app answered."""
+    hops = world.browsers[0].navigations[-1]
+    last = hops[-1]
+    answers = ", ".join(f"{hop.status} {urlsplit(hop.url).path}" for hop in hops)
+    assert last.status == 200, f"the navigation ended on an error page: {answers}"
+    assert last.url == world.app.base_url, f"the navigation ended on {last.url}, not the home page: {answers}"
+
+
 @then(parsers.re(r"the tab runs in (?P<which>a new|the same) session$"))
 def tab_session(world: World, which: str) -> None:
     now = world.tab().session_id

@@ -85,6 +85,19 @@ BAD_CONFIGS = {
         '[suite]\nbaselines = ["ghost"]\n[targets.reference]\nadapter = "reference"\nversion = "1.50.0"\n',
         "suite.baselines: names 'ghost'",
     ),
+    "targets_from not a list": ('[suite]\ntargets_from = "x:y"\n' + GOOD[9:], "suite.targets_from: must be a list"),
+    "targets_from import error": (
+        '[suite]\ntargets_from = ["no_such_package.mod:make"]\n' + GOOD[9:],
+        "suite.targets_from[0]: cannot import 'no_such_package.mod': ModuleNotFoundError",
+    ),
+    "targets_from making a declared target": (
+        '[suite]\ntargets_from = ["test_config:generated_reference"]\n' + GOOD[9:],
+        "suite.targets_from[0]: makes the target 'reference', which is declared already",
+    ),
+    "targets_from making a bad table": (
+        '[suite]\ntargets_from = ["test_config:generated_without_adapter"]\n' + GOOD[9:],
+        "targets.made.adapter: missing",
+    ),
     "deviation with a bad category": (
         GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\ncategory = "oops"\nreason = "r"\n',
         "deviations[0].category: 'oops' is not one of",
@@ -94,6 +107,21 @@ BAD_CONFIGS = {
         "deviations[0].reason: missing",
     ),
 }
+
+
+def generated_reference() -> dict[str, dict[str, str]]:
+    """A target generator (suite.targets_from) that makes a target the file declares too."""
+    return {"reference": {"adapter": "reference"}}
+
+
+def generated_without_adapter() -> dict[str, dict[str, str]]:
+    return {"made": {"version": "1.50.0"}}
+
+
+def test_targets_from_adds_the_targets_a_function_makes(tmp_path: Path) -> None:
+    path = write(tmp_path, '[suite]\ntargets_from = ["test_config:generated_reference"]\n')
+    config = load_config(path)
+    assert list(config.targets) == ["reference"] and config.targets["reference"].adapter == "reference"
 
 
 @pytest.mark.parametrize("text, expected", BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())

@@ -389,3 +389,33 @@ def test_misbehave_answers_with_a_state_the_client_did_not_send(browser: request
     assert redirect_params(submit_login(browser, authorize(browser)))["state"] != "state-1"
     with pytest.raises(ValueError, match="unknown fault 'everything'"):
         idp.misbehave("everything")
+
+
+def test_misbehave_access_denied_answers_every_authorization_with_the_error(
+    browser: requests.Session, idp: FixtureIdP
+) -> None:
+    idp.misbehave("access_denied")
+    params = redirect_params(authorize(browser))
+    assert params["error"] == "access_denied" and params["state"] == "state-1" and "code" not in params
+    assert "credentials_prompt" not in kinds(idp)
+
+
+def test_misbehave_token_error_refuses_every_code(browser: requests.Session, idp: FixtureIdP) -> None:
+    code = login(browser)
+    idp.misbehave("token_error")
+    answer = exchange(browser, code)
+    assert (answer.status_code, answer.json()) == (400, {"error": "invalid_grant"})
+
+
+def test_misbehave_expired_issues_id_tokens_that_expire_as_they_are_issued(
+    browser: requests.Session, idp: FixtureIdP
+) -> None:
+    idp.misbehave("expired")
+    id_token = exchange(browser, login(browser)).json()["id_token"]
+    claims = jwt.decode(id_token, options={"verify_signature": False})
+    assert claims["exp"] == claims["iat"]
+
+
+def test_misbehave_metadata_makes_the_discovery_document_fail(browser: requests.Session, idp: FixtureIdP) -> None:
+    idp.misbehave("metadata")
+    assert browser.get(f"{ISSUER}/.well-known/openid-configuration").status_code == 503
