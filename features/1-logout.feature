@@ -194,6 +194,33 @@ Feature: st.logout
       And Alice's session at the identity provider is still alive
 
   @streamlit:>=1.53
+  Rule: When the identity provider's logout is not available, st.logout logs out of the app alone
+    > "If the OAuth provider supports OIDC end_session_endpoint in their server metadata, the user
+    > will be logged out from the identity provider as well. If not available, only local logout
+    > is performed."
+    > (st.logout, docs 1.53.0, Note; Streamlit 1.53 and later. "Not available" is a provider
+    > whose metadata has no end_session_endpoint, and also one whose metadata cannot be fetched
+    > at the moment of the logout: the local logout is all of it, cookies deleted and home page.)
+
+    Scenario: Without an end-session endpoint, logging out deletes the cookies and ends on the home page
+      Given the probe app with the secrets.toml "no-end-session"
+      And Alice is logged in
+      When she clicks "Log out"
+      Then the browser was redirected straight from the logout endpoint to the app's home page
+      And the browser holds no identity cookie
+      And the browser holds no tokens cookie
+      And the tab shows st.user {"is_logged_in": false}
+
+    Scenario: When the identity provider's metadata cannot be fetched, logging out still deletes the cookies and ends on the home page
+      Given Alice is logged in
+      And the identity provider's metadata cannot be fetched
+      When she clicks "Log out"
+      Then the browser was redirected straight from the logout endpoint to the app's home page
+      And the browser holds no identity cookie
+      And the browser holds no tokens cookie
+      And the tab shows st.user {"is_logged_in": false}
+
+  @streamlit:>=1.53
   Rule: st.logout deletes the tokens cookie along with the identity cookie
     > "This command removes the user's information from st.user, deletes their identity cookie, [...]"
     > (st.logout, docs 1.53.0. From 1.53 Streamlit keeps the provider's tokens in a second cookie,

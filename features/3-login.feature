@@ -202,3 +202,28 @@ Feature: st.login and st.user, the behaviour st.logout depends on
       Then the browser ended up on the app's home page
       And the browser holds no identity cookie
       And the new tab shows st.user {"is_logged_in": false}
+
+  @streamlit:>=1.42
+  Rule: Streamlit does not check the identity token's expiry once the user is logged in
+    > "Identity tokens include an issuance and expiration time. Streamlit does not implicitly
+    > check these. If you want to automatically expire a user's authentication, check these
+    > values manually and programmatically log out your user (st.logout()) when needed."
+    > (st.user, docs 1.50.0; Streamlit 1.42 and later. The user stays logged in until st.logout or
+    > the identity cookie's 30 days, whatever the token's exp. Only the login itself looks at exp,
+    > through Authlib, which accepts an id_token up to 2 minutes past it (leeway=120 in
+    > authlib/integrations/base_client/sync_openid.py, the Authlib 1.6.5 that Streamlit 1.50.0 uses).)
+
+    Scenario: An identity token that expires the second it is issued leaves her logged in
+      Given the identity provider issues identity tokens that expire the second they are issued
+      And Alice is logged in
+      When she opens a new tab
+      Then the new tab shows st.user logged in as "Alice Liddell"
+      And the identity token st.user shows has expired
+
+    @needs:clock
+    Scenario: Two days after the login, her identity token long expired, a new tab is still logged in
+      Given Alice is logged in
+      When 2 days pass
+      And she opens a new tab
+      Then the new tab shows st.user logged in as "Alice Liddell"
+      And the identity token st.user shows has expired

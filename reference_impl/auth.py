@@ -43,6 +43,7 @@ DEFAULT_PROMPT = "select_account"
 AUTHORIZE_EXTRAS = ("prompt", "login_hint", "response_mode")  # client_kwargs Authlib passes on
 REQUIRED_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 HTTP_TIMEOUT_SECONDS = 10
+ID_TOKEN_LEEWAY_SECONDS = 120  # Authlib's parse_id_token(leeway=120): how late an id_token may arrive
 SECRETS_FILE = "`.streamlit/secrets.toml`"
 
 
@@ -504,8 +505,10 @@ def check_nonce(claims: Mapping[str, Any], nonce: str) -> None:
 
 
 def check_expiry(claims: Mapping[str, Any], now: float) -> None:
+    """At the login only, and with Authlib's leeway: after it Streamlit never looks at exp again
+    ("Streamlit does not implicitly check these", the st.user docs), so neither does st.user."""
     exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= now:
+    if not isinstance(exp, int | float) or exp < now - ID_TOKEN_LEEWAY_SECONDS:
         raise LoginRejected("id_token expired")
 
 

@@ -39,6 +39,8 @@ IDP_LOGOUT_ROUTE_RULE = (
 )
 TOKENS_COOKIE_RULE = "st.logout deletes the tokens cookie along with the identity cookie"
 FAILED_LOGIN_RULE = "A login that does not complete ends on the app's home page, logged out"
+LOCAL_LOGOUT_RULE = "When the identity provider's logout is not available, st.logout logs out of the app alone"
+TOKEN_EXPIRY_RULE = "Streamlit does not check the identity token's expiry once the user is logged in"
 
 
 @dataclass(frozen=True)
@@ -738,3 +740,69 @@ def bad_provider_token_rejected() -> list[Patch]:
         return original(app, request)
 
     return [wrapping(ReferenceServer, "_login", refusing)]
+
+
+@mutation("expired-identity-logged-out", rule=TOKEN_EXPIRY_RULE)
+def expired_identity_logged_out() -> list[Patch]:
+    """A new session ignores an identity cookie whose id_token has expired: the user is logged out.
+
+    As when the server checks the token's exp each time it reads the identity cookie.
+    """
+
+    def unexpired_only(original: Callable[..., dict[str, Any]], value: str, *args: Any) -> dict[str, Any]:
+        user_info = original(value, *args)
+        exp = user_info.get("exp")
+        return {} if isinstance(exp, int | float) and exp <= time.time() else user_info
+
+    return [wrapping(auth, "user_info_from_cookie", unexpired_only)]
+
+
+@mutation("id-token-expiry-without-leeway", rule=TOKEN_EXPIRY_RULE)
+def id_token_expiry_without_leeway() -> list[Patch]:
+    """The login refuses an id_token the second it expires, without Authlib's two minutes of leeway.
+
+    As when the id_token is checked with a JWT library's defaults instead of Authlib's parse_id_token.
+    """
+    return [Patch(auth, "ID_TOKEN_LEEWAY_SECONDS", 0)]
+
+
+@mutation("logout-fails-without-idp-metadata", rule=LOCAL_LOGOUT_RULE, version=IDP_LOGOUT_VERSION)
+def logout_fails_without_idp_metadata() -> list[Patch]:
+    """/auth/logout answers 500, deleting nothing, when the identity provider's metadata cannot be fetched.
+
+    As when the metadata is loaded for the IdP's logout without catching the provider's failure.
+    """
+
+    def fetching_first(
+        original: Callable[..., str | None], client: auth.OidcClient, settings: auth.ProviderSettings, *args: Any
+    ) -> str | None:
+        client._get_json(settings.server_metadata_url)  # raises requests.HTTPError when the IdP fails
+        return original(client, settings, *args)
+
+    def crashing(original: Callable[..., Response], app: ReferenceServer, request: Request) -> Response:
+        try:
+            return original(app, request)
+        except requests.HTTPError as error:
+            return 500, [("Content-Type", "text/plain")], f"500: Internal Server Error ({error})"
+
+    return [
+        wrapping(auth.OidcClient, "end_session_url", fetching_first),
+        wrapping(ReferenceServer, "_logout", crashing),
+    ]
+
+
+@mutation("local-logout-keeps-cookies", rule=LOCAL_LOGOUT_RULE, version=IDP_LOGOUT_VERSION)
+def local_logout_keeps_cookies() -> list[Patch]:
+    """Without the identity provider's logout, /auth/logout goes home but deletes no cookie.
+
+    As when the cookies are deleted only on the way to the provider's end_session_endpoint.
+    """
+
+    def keeping_when_local(_server: ReferenceServer, _request: Request, response: Response) -> Response:
+        status, headers, body = response
+        location = dict(headers).get("Location", "")
+        if location.startswith("/"):  # home, not the identity provider
+            headers = [(k, v) for k, v in headers if k != "Set-Cookie"]
+        return status, headers, body
+
+    return [logout_endpoint(keeping_when_local)]

@@ -138,6 +138,16 @@ def idp_misbehaves(world: World, answer: str) -> None:
     world.target.idp.misbehave(FAULTS[answer])
 
 
+@given("the identity provider issues identity tokens that expire the second they are issued")
+def idp_issues_expired_tokens(world: World) -> None:
+    world.target.idp.misbehave("expired")
+
+
+@given("the identity provider's metadata cannot be fetched")
+def idp_metadata_fails(world: World) -> None:
+    world.target.idp.misbehave("metadata")
+
+
 @when("she tries to log in")
 def tries_to_log_in(world: World) -> None:
     """Click "Log in" where the identity provider answers wrongly. The app may show its refusal on

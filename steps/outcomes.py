@@ -74,6 +74,14 @@ def user_has_claims(world: World, keys: str) -> None:
     assert not missing, f"st.user lacks {missing}: {user}"
 
 
+@then("the identity token st.user shows has expired")
+def identity_token_expired(world: World) -> None:
+    """st.user's exp (the id_token's) is not later than now, by the clock the scenario runs on."""
+    exp = user_at(world.tab().last_run, "end").get("exp")
+    assert isinstance(exp, int | float), f"st.user has no numeric exp: {exp!r}"
+    assert exp <= time.time(), f"the identity token expires in {exp - time.time():.0f} s: it has not expired"
+
+
 def is_logout(url: str) -> bool:
     return urlsplit(url).path.endswith(LOGOUT_PATH)
 

@@ -609,6 +609,12 @@ def test_an_id_token_failing_a_check_sets_no_cookie(
     assert_sent_home_without_cookie(callback(server, code=code, state=state))
 
 
+def test_an_id_token_up_to_two_minutes_past_its_expiry_is_accepted(server: ReferenceServer, idp: FakeIdP) -> None:
+    """Authlib's leeway at the login; after it, exp is never looked at (st.user docs)."""
+    idp.overrides = {"exp": int(time.time()) - 110}
+    assert log_in(server, idp)
+
+
 def test_an_id_token_signed_with_another_key_sets_no_cookie(server: ReferenceServer, idp: FakeIdP) -> None:
     idp.signing_key = rsa_key("attacker")
     code, state = start_login(server, idp)
