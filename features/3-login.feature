@@ -58,6 +58,21 @@ Feature: st.login and st.user, the behaviour st.logout depends on
       Then the new tab shows st.user {"is_logged_in": false}
 
   @streamlit:>=1.42
+  Rule: Closing the browser does not log the user out
+    > "If a user closes your app without logging out, the identity cookie will expire after 30 days."
+    > (st.login, docs 1.50.0; Streamlit 1.42 and later. The identity cookie outlives the browser
+    > session: a browser forgets its session cookies when it quits, so a cookie without an expiry
+    > would log the user out at every restart, long before 30 days. Streamlit 1.57 sets it
+    > without Max-Age, a session cookie; 1.58 restores Max-Age.)
+
+    Scenario: After the browser restarts, a new tab is still logged in
+      Given Alice is logged in
+      When she restarts the browser
+      And she opens a new tab
+      Then the new tab shows st.user logged in as "Alice Liddell"
+      And the browser holds the identity cookie
+
+  @streamlit:>=1.42
   Rule: The identity cookie is signed with cookie_secret
     > "cookie_secret should be a strong, randomly generated secret."
     > (st.login, docs 1.50.0; Streamlit 1.42 and later. A cookie whose signature does not verify

@@ -196,6 +196,11 @@ class Browser(Protocol):
         """Overwrite a cookie's value in place, as a user with developer tools can."""
         ...
 
+    def restart(self) -> None:
+        """Quit and start again: every tab closes, and the session cookies (those without an
+        expiry) are forgotten; cookies with an expiry stay, as in a browser's profile."""
+        ...
+
     def close(self) -> None: ...
 
 

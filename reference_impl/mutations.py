@@ -806,3 +806,16 @@ def local_logout_keeps_cookies() -> list[Patch]:
         return status, headers, body
 
     return [logout_endpoint(keeping_when_local)]
+
+
+@mutation("identity-cookie-session-only", rule="Closing the browser does not log the user out")
+def identity_cookie_session_only() -> list[Patch]:
+    """The identity cookie is set without an expiry: a session cookie, gone when the browser quits.
+
+    As in Streamlit 1.57, whose Starlette server set it without Max-Age.
+    """
+
+    def without_expiry(original: Callable[..., str], *args: Any) -> str:
+        return re.sub(r"; expires=[^;]*", "", original(*args))
+
+    return [wrapping(auth, "cookie_header", without_expiry)]

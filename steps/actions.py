@@ -148,6 +148,12 @@ def idp_metadata_fails(world: World) -> None:
     world.target.idp.misbehave("metadata")
 
 
+@when("she restarts the browser")
+def restarts_browser(world: World) -> None:
+    world.browsers[0].restart()
+    world.tabs.clear()
+
+
 @when("she tries to log in")
 def tries_to_log_in(world: World) -> None:
     """Click "Log in" where the identity provider answers wrongly. The app may show its refusal on

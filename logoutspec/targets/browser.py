@@ -243,6 +243,14 @@ class ChromiumBrowser:
             raise LookupError(f"the browser holds no cookie {name!r}")
         self.context.add_cookies([{**held[0], "value": value}])
 
+    def restart(self) -> None:
+        """The context's pages close and it keeps only the cookies with an expiry (-1: a session cookie)."""
+        for page in self.context.pages:
+            page.close()
+        kept = [cookie for cookie in self.context.cookies() if cookie["expires"] != -1]
+        self.context.clear_cookies()
+        self.context.add_cookies(kept)
+
     def close(self) -> None:
         close_unless_gone(self.context, self.context.browser)
 

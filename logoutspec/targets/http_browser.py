@@ -63,6 +63,12 @@ class HttpBrowser:
                 return
         raise LookupError(f"the browser holds no cookie {name!r}")
 
+    def restart(self) -> None:
+        for tab in self.tabs:
+            tab.close()
+        self.tabs.clear()
+        self.http.cookies.clear_session_cookies()
+
     def close(self) -> None:
         for tab in self.tabs:
             tab.close()
