@@ -233,6 +233,24 @@ Feature: st.logout
       Then the logout response deletes the tokens cookie with the path it was set with
       And the browser holds no tokens cookie
 
+  @streamlit:>=1.53
+  Rule: st.logout empties st.user.tokens along with the rest of st.user
+    > "This command removes the user's information from st.user, deletes their identity cookie, [...]"
+    > "tokens: A read-only, dict-like object for accessing exposed tokens from the identity provider."
+    > (st.logout and st.user, docs 1.53.0; Streamlit 1.53 and later, where [auth] expose_tokens
+    > names the tokens st.user.tokens shows; st.user.to_dict() includes them under "tokens".)
+
+    Scenario: The script run that calls st.logout has no tokens left, and no tokens cookie stays behind
+      Given the probe app with the secrets.toml "expose-tokens"
+      And Alice is logged in
+      Then st.user.tokens has the identity provider's "id" and "access" tokens
+      When she clicks "Log out"
+      Then the script run that called st.logout started with st.user logged in as "Alice Liddell"
+      And that script run ended with st.user {"is_logged_in": false}
+      And the browser holds no tokens cookie
+      When she opens a new tab
+      Then the new tab shows st.user {"is_logged_in": false}
+
   @streamlit:>=1.42
   Rule: Logging out when nobody is logged in is harmless
     > "This command removes the user's information from st.user, deletes their identity cookie,

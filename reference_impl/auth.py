@@ -102,6 +102,12 @@ class AuthSecrets:
         return str(section.get("cookie_secret", self._fallback_cookie_secret))
 
     @property
+    def expose_tokens(self) -> list[str]:
+        """[auth] expose_tokens (1.53+): which of the IdP's tokens st.user.tokens shows, "id" and/or "access"."""
+        exposed = (self.auth_section or {}).get("expose_tokens", [])
+        return [exposed] if isinstance(exposed, str) else [str(kind) for kind in exposed]
+
+    @property
     def redirect_origin(self) -> str | None:
         """scheme://host:port of redirect_uri: the only origin an identity cookie is valid for."""
         redirect_uri = (self.auth_section or {}).get("redirect_uri")
@@ -248,6 +254,11 @@ def user_info_from_cookie(value: str, origin_header: str | None, secret: str, no
         return {}
     claims = {key: val for key, val in identity.items() if key not in ("origin", "is_logged_in")}
     return {"is_logged_in": identity.get("is_logged_in", False), **claims}
+
+
+def exposed_tokens(tokens: Mapping[str, Any], expose: list[str]) -> dict[str, str]:
+    """st.user.tokens: the tokens cookie's <kind>_token for every kind expose_tokens names."""
+    return {kind: str(tokens[f"{kind}_token"]) for kind in expose if f"{kind}_token" in tokens}
 
 
 def decode_signed_cookie(name: str, value: str, secret: str, now: float) -> dict[str, Any] | None:

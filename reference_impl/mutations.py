@@ -40,6 +40,7 @@ IDP_LOGOUT_ROUTE_RULE = (
 TOKENS_COOKIE_RULE = "st.logout deletes the tokens cookie along with the identity cookie"
 FAILED_LOGIN_RULE = "A login that does not complete ends on the app's home page, logged out"
 LOCAL_LOGOUT_RULE = "When the identity provider's logout is not available, st.logout logs out of the app alone"
+USER_TOKENS_RULE = "st.logout empties st.user.tokens along with the rest of st.user"
 TOKEN_EXPIRY_RULE = "Streamlit does not check the identity token's expiry once the user is logged in"
 
 
@@ -819,3 +820,19 @@ def identity_cookie_session_only() -> list[Patch]:
         return re.sub(r"; expires=[^;]*", "", original(*args))
 
     return [wrapping(auth, "cookie_header", without_expiry)]
+
+
+@mutation("tokens-kept-after-logout", rule=USER_TOKENS_RULE, version=IDP_LOGOUT_VERSION)
+def tokens_kept_after_logout() -> list[Patch]:
+    """st.logout clears st.user's claims but leaves st.user.tokens as it was.
+
+    As when the exposed tokens are kept apart from the user's claims, and logout clears only those.
+    """
+
+    def keep_tokens(original: Callable[[ScriptRunner], None], runner: ScriptRunner) -> None:
+        tokens = runner.session.user_info.get("tokens")
+        original(runner)
+        if tokens is not None:
+            runner.session.user_info["tokens"] = tokens
+
+    return [wrapping(ScriptRunner, "logout", keep_tokens)]

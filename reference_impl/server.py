@@ -99,11 +99,15 @@ class ReferenceServer:
         Nothing st.user depends on is in page_url: the session only knows which page it shows.
         """
         request_headers = CaseInsensitiveDict(headers)
-        cookie = parse_cookie_header(request_headers.get("Cookie", "")).get(auth.IDENTITY_COOKIE)
+        cookies = parse_cookie_header(request_headers.get("Cookie", ""))
+        cookie = cookies.get(auth.IDENTITY_COOKIE)
         origin = request_headers.get("Origin")
         user_info = (
             auth.user_info_from_cookie(cookie, origin, self.secrets.cookie_secret, time.time()) if cookie else {}
         )
+        if user_info and self.behaviour.tokens_cookie and auth.TOKENS_COOKIE in cookies:
+            tokens = self._signed_cookie(cookies, auth.TOKENS_COOKIE)
+            user_info["tokens"] = auth.exposed_tokens(tokens, self.secrets.expose_tokens)
         return AppSession(
             app=self.app, secrets=self.secrets, base_path=self.base_path, page_url=page_url, user_info=user_info
         )

@@ -74,6 +74,15 @@ def user_has_claims(world: World, keys: str) -> None:
     assert not missing, f"st.user lacks {missing}: {user}"
 
 
+@then(parsers.parse('st.user.tokens has the identity provider\'s "{first}" and "{second}" tokens'))
+def user_has_tokens(world: World, first: str, second: str) -> None:
+    """The tokens expose_tokens names, each a non-empty string; the id token a JWT (three parts)."""
+    tokens = user_at(world.tab().last_run, "end").get("tokens")
+    assert isinstance(tokens, dict) and set(tokens) == {first, second}, f"st.user.tokens is {tokens!r}"
+    assert all(isinstance(token, str) and token for token in tokens.values()), f"st.user.tokens is {tokens!r}"
+    assert tokens.get("id", "a.b.c").count(".") == 2, f"the id token is not a JWT: {tokens['id']!r}"
+
+
 @then("the identity token st.user shows has expired")
 def identity_token_expired(world: World) -> None:
     """st.user's exp (the id_token's) is not later than now, by the clock the scenario runs on."""
