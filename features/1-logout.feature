@@ -252,6 +252,32 @@ Feature: st.logout
       Then the new tab shows st.user {"is_logged_in": false}
 
   @streamlit:>=1.42
+  Rule: st.logout as a button's on_click callback logs out as it does in the script
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them back to your app's home page. This creates a new session."
+    > on_click: "An optional callback invoked when this button is clicked."
+    > (st.logout and st.button, docs 1.50.0; Streamlit 1.42 and later. The app is
+    > fixtures/apps/callback.py: st.button("Log out", on_click=st.logout). Streamlit runs the
+    > callback before the script, so the run that follows the click starts logged out.)
+
+    Scenario: The on_click callback deletes the cookie and the page starts a new, logged-out session
+      Given the callback app with the default secrets.toml
+      And Alice is logged in
+      When she clicks "Log out"
+      Then the script run that called st.logout ended with st.user {"is_logged_in": false}
+      And the browser holds no identity cookie
+      And the tab runs in a new session
+      And the tab shows st.user {"is_logged_in": false}
+
+    Scenario: The on_click callback leaves her other tabs logged in
+      Given the callback app with the default secrets.toml
+      And Alice is logged in
+      And she has opened a second tab
+      When she clicks "Log out" in the first tab
+      And she reruns the second tab
+      Then the second tab shows st.user logged in as "Alice Liddell"
+
+  @streamlit:>=1.42
   Rule: Logging out when nobody is logged in is harmless
     > "This command removes the user's information from st.user, deletes their identity cookie,
     > and redirects them [...] your app's home page."

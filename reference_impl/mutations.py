@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from unittest import mock
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 
 from . import auth
-from .runtime import AppSession, ScriptRunner, StreamlitAPIException
+from .runtime import AppSession, ScriptRun, ScriptRunner, StreamlitAPIException
 from .server import DEFAULT_VERSION, IDP_LOGOUT_VERSION, ReferenceServer, Request, Response
 
 ID_TOKEN_RULE = "st.login accepts only the identity token of the login it started"
@@ -41,6 +41,7 @@ TOKENS_COOKIE_RULE = "st.logout deletes the tokens cookie along with the identit
 FAILED_LOGIN_RULE = "A login that does not complete ends on the app's home page, logged out"
 LOCAL_LOGOUT_RULE = "When the identity provider's logout is not available, st.logout logs out of the app alone"
 USER_TOKENS_RULE = "st.logout empties st.user.tokens along with the rest of st.user"
+CALLBACK_LOGOUT_RULE = "st.logout as a button's on_click callback logs out as it does in the script"
 TOKEN_EXPIRY_RULE = "Streamlit does not check the identity token's expiry once the user is logged in"
 
 
@@ -836,3 +837,20 @@ def tokens_kept_after_logout() -> list[Patch]:
             runner.session.user_info["tokens"] = tokens
 
     return [wrapping(ScriptRunner, "logout", keep_tokens)]
+
+
+@mutation("logout-callback-not-redirected", rule=CALLBACK_LOGOUT_RULE)
+def logout_callback_not_redirected() -> list[Patch]:
+    """st.logout in an on_click callback clears st.user but never sends the browser to /auth/logout.
+
+    As when what a callback asks of the browser is dropped, the script run it belongs to not having
+    started yet: the identity cookie stays, and the next session is logged in again.
+    """
+
+    def without_redirect(original: Callable[[ScriptRunner], ScriptRun], runner: ScriptRunner) -> ScriptRun:
+        from_callback = runner.trigger is not None and runner.trigger in runner.session.callbacks
+        run = original(runner)
+        to_logout = (run.auth_redirect or "").split("?")[0].endswith(auth.LOGOUT_PATH)
+        return replace(run, auth_redirect=None) if from_callback and to_logout else run
+
+    return [wrapping(ScriptRunner, "execute", without_redirect)]

@@ -96,6 +96,8 @@ class AppSession:
         self.page_url = page_url  # the page the tab shows, as a Streamlit session knows it
         self.user_info = user_info
         self.closed = False
+        self.runner: ScriptRunner | None = None  # the script run in progress: where st calls act
+        self.callbacks: dict[str, Callable[[], Any]] = {}  # widget id -> on_click of the last run
 
     def user_view(self) -> dict[str, Any]:
         """What st.user shows: a logged-out user is {"is_logged_in": False} only if [auth] is set."""
@@ -103,6 +105,11 @@ class AppSession:
         if "is_logged_in" not in view and self.secrets.auth_configured:
             view["is_logged_in"] = False
         return view
+
+    def current_run(self) -> ScriptRunner:
+        if self.runner is None:
+            raise StreamlitAPIException("no script run in progress")
+        return self.runner
 
     def run(self, trigger: str | None = None) -> ScriptRun:
         """Run the app script once; the button whose widget id is trigger returns True in it."""
@@ -124,10 +131,15 @@ class ScriptRunner:
         self.auth_redirect: str | None = None
 
     def execute(self) -> ScriptRun:
-        """exec the script in fresh globals; an uncaught exception ends the run as an element."""
+        """Run the clicked button's on_click callback, as Streamlit does before the script, then exec
+        the script in fresh globals; an uncaught exception ends the run as an element."""
         app = self.session.app
+        self.session.runner = self
+        callback = self.session.callbacks.get(self.trigger or "")
         script_globals = {"__name__": "__main__", "__file__": str(app), "__builtins__": self._builtins()}
         try:
+            if callback is not None:
+                callback()
             exec(compile(app.read_text(), str(app), "exec"), script_globals)
         except Exception as exc:
             self.elements.append(Element("exception", str(exc).strip(), exc_type=type(exc).__name__))
@@ -151,12 +163,22 @@ class ScriptRunner:
 
     def streamlit_module(self) -> ModuleType:
         module = ModuleType("streamlit", "The reference runtime's stand-in for streamlit.")
-        user = UserInfoProxy(self.session.user_view)
+        session = self.session
+        user = UserInfoProxy(session.user_view)
+
+        def login(provider: str | None = None) -> None:
+            session.current_run().login(provider)
+
+        def logout() -> None:
+            session.current_run().logout()
+
+        # st.login and st.logout act on the run in progress, as Streamlit's do on the current script
+        # run context: a callback kept from one run (on_click=st.logout) is called in the next.
         module.__dict__.update(
             user=user,
             experimental_user=user,
-            login=self.login,
-            logout=self.logout,
+            login=login,
+            logout=logout,
             button=self.button,
             write=self.write,
             markdown=self.markdown,
@@ -180,9 +202,13 @@ class ScriptRunner:
         self.session.user_info.clear()
         self.auth_redirect = f"{self.session.base_path}{LOGOUT_PATH}"
 
-    def button(self, label: str, key: str | None = None) -> bool:
+    def button(self, label: str, key: str | None = None, on_click: Callable[[], Any] | None = None) -> bool:
         widget_id = button_widget_id(label, key)
         self.elements.append(Element("button", label, widget_id=widget_id))
+        if on_click is None:
+            self.session.callbacks.pop(widget_id, None)
+        else:
+            self.session.callbacks[widget_id] = on_click
         return widget_id == self.trigger
 
     def write(self, *args: Any) -> None:

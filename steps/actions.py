@@ -224,10 +224,17 @@ def opens_new_tab(world: World, other: str | None) -> None:
 
 @when(parsers.parse('she opens "{address}" in a new tab'))
 def opens_address(world: World, address: str) -> None:
-    """Type an address of the app into a new tab. Where it leads (the home page, an error page) is
-    for the scenario's Then steps to check, from the navigation the browser recorded."""
-    with contextlib.suppress(NavigationError):
-        world.tabs["new"] = world.browsers[0].open_tab(address)
+    """Type an address of the app into a new tab. Where it leads on the app (its home page, an error
+    page) is for the scenario's Then steps to check, from the navigation the browser recorded; a
+    navigation that ends off the app is the target's failure."""
+    browser = world.browsers[0]
+    navigations = len(browser.navigations)
+    try:
+        world.tabs["new"] = browser.open_tab(address)
+    except NavigationError:
+        hops = hops_since(browser, navigations)
+        if not hops or not hops[-1].url.startswith(world.app.base_url):
+            raise
     world.current = "new"
 
 

@@ -36,6 +36,7 @@ def logout_run_started_logged_in(world: World, name: str) -> None:
     assert_logged_in_as(user_at(logout_run(world.tab()), "start"), name)
 
 
+@then(parsers.parse("the script run that called st.logout ended with st.user {expected}"))
 @then(parsers.parse("that script run ended with st.user {expected}"))
 def logout_run_ended_with(world: World, expected: str) -> None:
     user = user_at(logout_run(world.tab()), "end")
