@@ -111,7 +111,7 @@ BAD_CONFIGS = {
 
 def generated_reference() -> dict[str, dict[str, str]]:
     """A target generator (suite.targets_from) that makes a target the file declares too."""
-    return {"reference": {"adapter": "reference"}}
+    return {"reference": {"adapter": "reference", "version": "1.50.0"}}
 
 
 def generated_without_adapter() -> dict[str, dict[str, str]]:
