@@ -52,7 +52,9 @@ from logoutspec.contract import (
 )
 from logoutspec.resources import IdpEndpoint, MockedIdp, SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
-from logoutspec.targets.streamlit.server import AppServer, StreamlitConnection, base_url_for, provision, wire_browser
+from logoutspec.targets.streamlit.processes import AppServer, base_url_for
+from logoutspec.targets.streamlit.provision import provision
+from logoutspec.targets.streamlit.wire import StreamlitConnection, wire_browser
 
 __all__ = [
     "CAPABILITIES",

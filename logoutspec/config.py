@@ -30,7 +30,7 @@ BUILTIN_ADAPTERS = {
     "browser": "logoutspec.targets.browser:BrowserTarget",
     "command": "logoutspec.targets.command:CommandTarget",
 }
-CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit")
+CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit", "deployment limit")
 
 _TOP_KEYS = {"suite", "targets", "matrices", "deviations"}
 _SUITE_KEYS = {"default_targets", "baselines", "apps", "secrets", "idp", "targets_from"}

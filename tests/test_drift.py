@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from logoutspec.targets.streamlit.drift import docstrings, drifts, normalize, quote_of, rule_quotes
-from logoutspec.targets.streamlit.server import resolve_version
+from logoutspec.targets.streamlit.provision import resolve_version
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME_PAGE_RULE = "st.logout redirects the browser to the app's home page"

@@ -20,7 +20,8 @@ import pytest
 from logoutspec.contract import AppSpec, NavigationError
 from logoutspec.resources import SuiteResources
 from logoutspec.runner import SuiteRun, run_suite, suite_command
-from logoutspec.targets.streamlit.server import StreamlitServer, provision
+from logoutspec.targets.streamlit.processes import StreamlitServer
+from logoutspec.targets.streamlit.provision import provision
 from logoutspec.targets.streamlit.target import StreamlitTarget
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,15 +34,10 @@ from logoutspec.targets.streamlit.proto import (
     decode_forward_msg,
     encode_rerun_script,
 )
-from logoutspec.targets.streamlit.server import (
-    StreamlitConnection,
-    StreamlitServer,
-    base_url_for,
-    provision,
-    requirements_for,
-    reserve_port,
-    resolve_version,
-)
+from logoutspec.resources import reserve_port
+from logoutspec.targets.streamlit.processes import StreamlitServer, base_url_for
+from logoutspec.targets.streamlit.provision import provision, requirements_for, resolve_version
+from logoutspec.targets.streamlit.wire import StreamlitConnection
 
 pytestmark = pytest.mark.streamlit
 

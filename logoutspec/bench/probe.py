@@ -19,7 +19,7 @@ import pytest
 import requests
 import websocket
 
-from logoutspec.targets.streamlit.server import StreamlitServer
+from logoutspec.targets.streamlit.processes import StreamlitServer
 
 
 @dataclass

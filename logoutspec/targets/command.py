@@ -32,7 +32,8 @@ from typing import Any
 
 from logoutspec.contract import AppSpec
 from logoutspec.resources import SuiteResources
-from logoutspec.targets.streamlit.server import SECRETS_FILE, AppServer, base_url_for, provision, resolve_version
+from logoutspec.targets.streamlit.processes import SECRETS_FILE, AppServer, base_url_for
+from logoutspec.targets.streamlit.provision import provision, resolve_version
 from logoutspec.targets.streamlit.target import ServedTarget
 
 KNOWN_OPTIONS = ("command", "env", "files", "start_timeout")

@@ -26,7 +26,7 @@ from pytest_bdd.feature import get_features
 from logoutspec.config import ConfigError, load_config
 from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import parse_quote
-from logoutspec.targets.streamlit.server import provision, resolve_version
+from logoutspec.targets.streamlit.provision import provision, resolve_version
 
 QUOTED = re.compile(r'"([^"]+)"')
 SOURCE = re.compile(r"(st\.\w+), docs (\d+(?:\.\d+)*)")  # the note's opening: "st.logout, docs 1.50.0; ..."

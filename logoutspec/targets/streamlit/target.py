@@ -2,7 +2,7 @@
 
 Nothing is mocked. The fixture IdP runs as a real HTTP server on 127.0.0.1, each app is a real
 `streamlit run` in a private working directory, and the browser is the cookie-jar HttpBrowser
-whose app sessions are protobuf websockets (streamlit/server.py). Servers start on first
+whose app sessions are protobuf websockets (streamlit/wire.py). Servers start on first
 use and live until the end of the run; scenarios are isolated by fresh browsers and a reset IdP
 record, never by restarts.
 """
@@ -18,23 +18,18 @@ from typing import Any
 from logoutspec.contract import AppSpec, IdpRecord, Person
 from logoutspec.resources import SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
-from logoutspec.targets.streamlit.server import (
-    SERVERS,
-    AppServer,
-    StreamlitServer,
-    base_url_for,
-    provision,
-    resolve_version,
-    wire_browser,
-)
+from logoutspec.targets.streamlit.processes import Server, StreamlitServer, base_url_for
+from logoutspec.targets.streamlit.provision import SERVERS, provision, resolve_version
+from logoutspec.targets.streamlit.topologies import TOPOLOGIES, NginxServer, Topology
+from logoutspec.targets.streamlit.wire import wire_browser
 
-KNOWN_OPTIONS = ("flags", "server")
+KNOWN_OPTIONS = ("flags", "server", "topology", "prefix", "replicas")
 
 
 class StreamlitApp:
     """One running server of an app with its secrets and base path, driven over the wire."""
 
-    def __init__(self, server: AppServer) -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.base_url = server.base_url
 
@@ -77,13 +72,17 @@ class ServedTarget:
                 raise
         return self.apps[key]
 
-    def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> AppServer:
+    def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> Server:
         """The (not yet started) server of spec on port, with this secrets.toml."""
         raise NotImplementedError
 
+    def base_path_of(self, spec: AppSpec) -> str:
+        """The path under which browsers reach spec's app: its own base path unless a deployment adds a prefix."""
+        return spec.base_path
+
     def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
         port = self.resources.reserve_port()
-        base_url = base_url_for(port, spec.base_path)
+        base_url = base_url_for(port, self.base_path_of(spec))
         issuer = self.resources.idp_server().issuer
         secrets_toml = self.resources.render_secrets(
             template, base_url=base_url, cookie_secret=self.cookie_secret, issuer=issuer
@@ -113,12 +112,26 @@ class ServedTarget:
 class StreamlitTarget(ServedTarget):
     """Adapter "streamlit": options.flags holds extra `streamlit run` flags (name -> value);
     options.server = "starlette" runs the second server of 1.53 to 1.56 (server.useStarlette,
-    with the starlette extra installed). version may be "latest" or "nightly" (streamlit-nightly)."""
+    with the starlette extra installed). version may be "latest" or "nightly" (streamlit-nightly).
+
+    options.topology is how it is deployed: "direct" (default, `streamlit run` reached on its own
+    port), "proxy" (behind nginx under the path options.prefix, default "proxied", which is also
+    Streamlit's server.baseUrlPath) or "replicas" (options.replicas processes, default 2, with the
+    same secrets behind that nginx; see topologies.py for how requests are balanced)."""
 
     def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
         unknown = set(options) - set(KNOWN_OPTIONS)
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
+        self.topology = str(options.get("topology", "direct"))
+        if self.topology not in TOPOLOGIES:
+            raise ValueError(f"option topology: {self.topology!r} is not one of {', '.join(TOPOLOGIES)}")
+        self.prefix = str(options.get("prefix", "proxied" if self.topology != "direct" else "")).strip("/")
+        self.replicas = options.get("replicas", 2 if self.topology == "replicas" else 1)
+        if not isinstance(self.replicas, int) or isinstance(self.replicas, bool) or self.replicas < 1:
+            raise ValueError(f"option replicas: {self.replicas!r} is not a positive whole number")
+        if self.topology == "replicas" and self.replicas < 2:
+            raise ValueError("option replicas: the replicas topology needs at least 2")
         super().__init__(name=name, version=resolve_version(version), resources=resources)  # "latest" resolved
         self.kind = f"Streamlit {self.version}"
         self.server = str(options.get("server", "tornado"))
@@ -129,6 +142,19 @@ class StreamlitTarget(ServedTarget):
             self.flags["server.useStarlette"] = "true"
         self.python: Path = provision(self.version, self.server)  # fails here, at set-up, if it cannot be had
 
-    def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> AppServer:
+    def base_path_of(self, spec: AppSpec) -> str:
+        return "/".join(part for part in (self.prefix, spec.base_path.strip("/")) if part)
+
+    def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> Server:
+        """`streamlit run` on port, or (proxy, replicas) nginx on port in front of Streamlit on ports of their own."""
         app = self.resources.app(spec.app)
-        return StreamlitServer(self.python, app, secrets_toml, port=port, base_path=spec.base_path, options=self.flags)
+        base_path = self.base_path_of(spec)
+        if self.topology == "direct":
+            return StreamlitServer(self.python, app, secrets_toml, port=port, base_path=base_path, options=self.flags)
+        backends = [
+            StreamlitServer(
+                self.python, app, secrets_toml, port=self.resources.reserve_port(), base_path=base_path, options=self.flags
+            )
+            for _ in range(self.replicas)
+        ]
+        return Topology(NginxServer(port=port, base_path=base_path, backends=[b.port for b in backends]), backends)

@@ -1,0 +1,231 @@
+"""Server processes: one app server in a private working directory (its own cwd and HOME, so secrets
+from the developer's machine never leak into a scenario), polled until healthy and stopped by its
+process group; `streamlit run` as such a server. Streamlit reads .streamlit/secrets.toml from its
+working directory and merges ~/.streamlit/secrets.toml: hence both point at the private directory.
+Topologies of several processes (a proxy, replicas) are in topologies.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol, Self
+from urllib.parse import urljoin
+
+import requests
+
+from logoutspec.resources import reserve_port
+
+_HEALTH_POLL_INTERVAL = 0.05
+SECRETS_FILE = ".streamlit/secrets.toml"  # relative to the server's working directory
+
+
+def base_url_for(port: int, base_path: str = "") -> str:
+    """The app's home page as a browser addresses it: always host localhost (see the facts sheet:
+    the websocket Origin must match redirect_uri's origin, and redirect_uri uses localhost)."""
+    path = base_path.strip("/")
+    return f"http://localhost:{port}/{path}/" if path else f"http://localhost:{port}/"
+
+
+class Server(Protocol):
+    """What a target serves an app with: a context manager (start, stop) with the app's home page."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+
+class AppServer:
+    """One app server process, started in a private working directory that holds its
+    .streamlit/secrets.toml (HOME points there too), healthy once <base URL>_stcore/health answers
+    200, and stopped by its PID: the whole process group, so that a launcher's children go too.
+
+    Use as a context manager. command is the full command line; env is added to the parent's
+    environment, from which anything that configures Streamlit or Python paths is removed; files
+    (relative path -> text) are written into the working directory beside the secrets.
+    """
+
+    def __init__(
+        self,
+        command: list[str],
+        secrets_toml: str,
+        *,
+        port: int,
+        base_path: str = "",
+        env: Mapping[str, str] | None = None,
+        files: Mapping[str, str] | None = None,
+        start_timeout: float = 30.0,
+        name: str = "server",
+    ) -> None:
+        self._command = command
+        self.files = {**(files or {}), SECRETS_FILE: secrets_toml}
+        self.port = port
+        self.base_path = base_path.strip("/")
+        self.env = dict(env or {})
+        self.start_timeout = start_timeout
+        self.name = name
+        self._workdir: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return base_url_for(self.port, self.base_path)
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the server is not running")
+        return self._process.pid
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Launch the server and return once its health route answers 200."""
+        self._workdir = Path(tempfile.mkdtemp(prefix="logoutspec-server-"))
+        self._write_files(self._workdir)
+        log = (self._workdir / "server.log").open("wb")
+        try:
+            self._process = subprocess.Popen(
+                self.command(),
+                cwd=self._workdir,
+                env={**self._environment(self._workdir), **self.env},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as one
+            )
+        except OSError as error:
+            self.stop()
+            raise RuntimeError(f"cannot start {self._command[0]!r}: {error}") from None
+        finally:
+            log.close()
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def command(self) -> list[str]:
+        return list(self._command)
+
+    def stop(self) -> None:
+        """Terminate the process group (kill it if it lingers) and remove the private directory."""
+        if self._process is not None:
+            _signal_group(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _signal_group(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+            _signal_group(self._process.pid, signal.SIGKILL)  # children that outlived their parent
+            self._process = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines the server printed (stdout and stderr, interleaved as written)."""
+        if self._workdir is None:
+            return ""
+        text = (self._workdir / "server.log").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _write_files(self, workdir: Path) -> None:
+        """.streamlit/secrets.toml (and any other file) in the server's cwd; HOME points at the
+        same private directory, so ~/.streamlit holds nothing Streamlit could merge in."""
+        for name, text in self.files.items():
+            path = workdir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+    @staticmethod
+    def _environment(workdir: Path) -> dict[str, str]:
+        """The parent's environment minus anything that configures Streamlit or Python paths."""
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith("STREAMLIT_") and name not in ("PYTHONPATH", "VIRTUAL_ENV")
+        }
+        env["HOME"] = str(workdir)
+        return env
+
+    def _wait_until_healthy(self) -> None:
+        """Poll the health endpoint until it answers 200; fail fast if the process dies."""
+        health = urljoin(self.base_url, "_stcore/health")
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with code {self._process.returncode} before it was healthy:\n{self.log_tail()}"
+                )
+            try:
+                if requests.get(health, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(_HEALTH_POLL_INTERVAL)
+        raise TimeoutError(f"{health} not healthy within {self.start_timeout} s:\n{self.log_tail()}")
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    """Signal the process group led by pid, if any of it is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
+
+
+class StreamlitServer(AppServer):
+    """One `streamlit run` subprocess serving an app with the given secrets.
+
+    python is a provisioned interpreter (see provision()), secrets_toml the filled-in secrets
+    text; options are extra `--name value` config flags.
+    """
+
+    def __init__(
+        self,
+        python: Path,
+        app: Path,
+        secrets_toml: str,
+        *,
+        port: int | None = None,
+        base_path: str = "",
+        options: Mapping[str, str] | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.python = python
+        self.app = app.resolve()
+        port = port if port is not None else reserve_port()
+        command = streamlit_run(python, self.app, port, base_path.strip("/"), options or {})
+        super().__init__(
+            command, secrets_toml, port=port, base_path=base_path, start_timeout=start_timeout, name="streamlit"
+        )
+
+
+def streamlit_run(python: Path, app: Path, port: int, base_path: str, options: Mapping[str, str]) -> list[str]:
+    """The `streamlit run` command line: headless, loopback only, no telemetry, no watcher."""
+    flags = {
+        "server.headless": "true",
+        "server.port": str(port),
+        "server.address": "127.0.0.1",
+        "server.baseUrlPath": base_path,
+        "server.fileWatcherType": "none",
+        "global.developmentMode": "false",
+        "browser.gatherUsageStats": "false",
+        **options,
+    }
+    args = [arg for name, value in flags.items() for arg in (f"--{name}", value)]
+    return [str(python), "-m", "streamlit", "run", str(app), *args]

@@ -1,0 +1,143 @@
+"""The wire connection: a headless browser tab over Streamlit's websocket protocol.
+
+StreamlitConnection speaks the websocket protocol the way a browser tab does; what that takes
+(verified on Streamlit 1.42 to 1.67) is said where it is done:
+
+- every request uses the host of redirect_uri, `localhost`: the websocket's Origin must equal the
+  origin of redirect_uri, or Streamlit silently ignores the identity cookie (processes.base_url_for);
+- GET /_stcore/health first: it sets `_streamlit_xsrf`, and with [auth] configured the websocket
+  must offer the subprotocols `streamlit, <that token>` (a third entry would resume an earlier
+  session; a reload sends none), with the browser's cookies in the handshake (StreamlitConnection._open);
+- frames are binary protobuf: BackMsg rerun_script out, ForwardMsgs in until script_finished (proto.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from functools import partial
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import websocket
+
+from logoutspec.compat import forget_websocket_handshake_cookies
+from logoutspec.contract import Person, ScriptRun
+from logoutspec.targets.http_browser import HttpBrowser, origin_of
+from logoutspec.targets.streamlit.proto import RunCollector, encode_rerun_script
+
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+def wire_browser(base_url: str, person: Person | None) -> HttpBrowser:
+    """A cookie-jar browser whose tabs are app sessions over Streamlit's websocket: how the harness
+    drives any server that speaks Streamlit's HTTP and websocket protocol. A tab opens its websocket
+    from the page it landed on (its folder, as Streamlit's frontend does), never from base_url."""
+    http = requests.Session()
+    return HttpBrowser(base_url, partial(StreamlitConnection, session=http), person, http)
+
+
+# --- the browser tab's session ------------------------------------------------------------------
+
+
+class StreamlitConnection:
+    """One app session over Streamlit's websocket, opened the way a browser tab opens it.
+
+    headers are the browser's request headers for the page: Cookie (built by the caller from its
+    jar) and optionally Origin (default: the page's origin). session is the browser's cookie jar:
+    the health request that hands out `_streamlit_xsrf` goes through it, so the browser keeps
+    that cookie as a real one would. base_url defaults to the page URL's directory.
+
+    Opening does not run the script: a browser sends rerun_script right after connecting, and
+    the first run() is that request. session_id is empty until then.
+    """
+
+    def __init__(
+        self,
+        page_url: str,
+        headers: Mapping[str, str],
+        *,
+        session: requests.Session | None = None,
+        base_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.page_url = page_url
+        self.base_url = base_url or urljoin(page_url, ".")
+        self.timeout = timeout
+        self._query_string = urlsplit(page_url).query
+        self._stream_url = "ws" + urljoin(self.base_url, "_stcore/stream").removeprefix("http")
+        self._session_id = ""
+        self._page_script_hash = ""
+        self._socket = self._open(dict(headers), session or requests.Session())
+
+    @property
+    def session_id(self) -> str:
+        return self._session_id
+
+    def run(self, trigger: str | None = None) -> ScriptRun:
+        """Ask for a script run (a click on the button whose widget id is trigger, if given) and
+        collect it until script_finished; TimeoutError if it does not finish within timeout."""
+        self._socket.send_binary(encode_rerun_script(self._query_string, self._page_script_hash, trigger))
+        collector = RunCollector(self._session_id, self._page_script_hash)
+        deadline = time.monotonic() + self.timeout
+        while not collector.feed(self._receive(deadline)):
+            pass
+        self._session_id = collector.session_id
+        self._page_script_hash = collector.page_script_hash
+        return collector.result()
+
+    def close(self) -> None:
+        self._socket.close()
+
+    def _open(self, headers: dict[str, str], session: requests.Session) -> websocket.WebSocket:
+        """Fetch the XSRF cookie, then open the websocket with the browser's Origin, cookies
+        and the subprotocols `streamlit, <xsrf token>` (no third entry: never resume)."""
+        cookies = _parse_cookie_header(headers.get("Cookie", ""))
+        xsrf = self._fetch_xsrf_token(session, headers) or cookies.get(XSRF_COOKIE)
+        if xsrf:
+            cookies[XSRF_COOKIE] = xsrf
+        origin = headers.get("Origin") or origin_of(self.page_url)
+        try:
+            ws = websocket.create_connection(
+                self._stream_url,
+                timeout=self.timeout,
+                origin=origin,
+                cookie="; ".join(f"{name}={value}" for name, value in cookies.items()) or None,
+                subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],
+            )
+        except (OSError, websocket.WebSocketException) as error:
+            raise ConnectionError(f"cannot open {self._stream_url}: {error}") from error
+        finally:
+            forget_websocket_handshake_cookies()  # the only cookie jar must be the browser's own
+        return ws
+
+    def _fetch_xsrf_token(self, session: requests.Session, headers: dict[str, str]) -> str | None:
+        """GET /_stcore/health as the browser does; with XSRF protection on (always, once [auth]
+        is configured) the answer sets `_streamlit_xsrf`, whose value is the token to offer."""
+        response = session.get(urljoin(self.base_url, "_stcore/health"), headers=headers, timeout=self.timeout)
+        response.raise_for_status()
+        return response.cookies.get(XSRF_COOKIE)
+
+    def _receive(self, deadline: float) -> bytes:
+        """The next ForwardMsg frame; TimeoutError naming the URL once the deadline has passed,
+        so a silent server can never hang a scenario."""
+        remaining = deadline - time.monotonic()
+        timed_out = TimeoutError(f"no finished script run from {self._stream_url} within {self.timeout} s")
+        if remaining <= 0:
+            raise timed_out
+        self._socket.settimeout(remaining)
+        try:
+            frame = self._socket.recv()
+        except websocket.WebSocketTimeoutException:
+            raise timed_out from None
+        except websocket.WebSocketConnectionClosedException as error:
+            raise ConnectionError(f"{self._stream_url} closed the websocket during a script run") from error
+        if not isinstance(frame, bytes):
+            raise ConnectionError(f"{self._stream_url} sent a text frame; Streamlit sends binary protobuf")
+        return frame
+
+
+def _parse_cookie_header(header: str) -> dict[str, str]:
+    """name -> value from a Cookie request header, in order."""
+    pairs = (part.strip().partition("=") for part in header.split(";") if part.strip())
+    return {name: value for name, _, value in pairs}

@@ -1,0 +1,70 @@
+"""Deployment topologies: Streamlit behind nginx, and replicas behind it (targets/streamlit/topologies.py).
+
+The whole suite runs on them as targets (streamlit-proxy, streamlit-replicas in conformance.toml);
+these tests hold what the suite cannot see: that nginx answers under the prefix only, that login and
+callback are pinned to different replicas, and that a process that fails to start is named and
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+
+from logoutspec.resources import reserve_port
+from logoutspec.targets.streamlit.processes import StreamlitServer
+from logoutspec.targets.streamlit.provision import provision
+from logoutspec.targets.streamlit.topologies import NginxServer, Topology, nginx_config
+from test_faults import private_fixtures, processes_mentioning, run_with, write_config
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = ROOT / "fixtures" / "apps" / "probe.py"
+
+
+def test_login_and_callback_are_pinned_to_different_replicas() -> None:
+    config = nginx_config(8000, "proxied", [9001, 9002])
+    assert "location = /proxied/auth/login {\n            proxy_pass http://127.0.0.1:9001;" in config
+    assert "location = /proxied/oauth2callback {\n            proxy_pass http://127.0.0.1:9002;" in config
+    assert "listen 127.0.0.1:8000;" in config and "daemon off;" in config
+
+
+def test_one_backend_has_no_pinned_routes() -> None:
+    config = nginx_config(8000, "proxied", [9001])
+    assert "auth/login" not in config and "location /proxied/ {" in config
+
+
+@pytest.mark.streamlit
+def test_the_app_answers_through_nginx_under_the_prefix_only() -> None:
+    backend = StreamlitServer(provision("1.50.0"), PROBE, "", base_path="proxied")
+    front = NginxServer(port=reserve_port(), base_path="proxied", backends=[backend.port])
+    with Topology(front, [backend]) as topology:
+        assert topology.base_url == f"http://localhost:{front.port}/proxied/"
+        assert requests.get(topology.base_url + "_stcore/health", timeout=5).text == "ok"
+        assert requests.get(f"http://localhost:{front.port}/_stcore/health", timeout=5).status_code == 404
+        pids = [backend.pid, front.pid]
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+@pytest.mark.streamlit
+def test_nginx_that_cannot_listen_is_named_and_stops_the_backends() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        backend = StreamlitServer(provision("1.50.0"), PROBE, "", base_path="proxied")
+        topology = Topology(NginxServer(port=holder.getsockname()[1], base_path="proxied", backends=[backend.port]), [backend])
+        with pytest.raises(RuntimeError, match=r"^nginx did not start: nginx exited .*Address already in use"):
+            topology.__enter__()
+    assert not processes_mentioning(f"--server.port {backend.port} ")
+
+
+@pytest.mark.streamlit
+def test_a_replica_that_fails_names_the_target_and_the_replica(tmp_path: Path) -> None:
+    private_fixtures(tmp_path)
+    options = 'options = { topology = "replicas", flags = { "no.such.option" = "x" } }'
+    run = run_with(write_config(tmp_path, f'adapter = "streamlit"\n{options}'), "-k", "rest_of_the_script_run")
+    assert run.returncode == 1, run.output
+    assert "target x: Streamlit 1.50.0 did not start: streamlit (backend 1 of 2) did not start" in run.output
+    assert not processes_mentioning(str(tmp_path))
