@@ -27,6 +27,8 @@ from logoutspec.fixtures.idp import IdpServer, start_idp_server
 from requests.cookies import get_cookie_header
 
 from logoutspec.contract import Element, ScriptRun
+from logoutspec.resources import reserve_port
+from logoutspec.targets.streamlit.processes import StreamlitServer, base_url_for
 from logoutspec.targets.streamlit.proto import (
     AuthRedirect,
     NewSession,

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from test_faults import private_fixtures, processes_mentioning, run_with, write_config
 
 from logoutspec.resources import reserve_port
 from logoutspec.targets.streamlit.processes import StreamlitServer
 from logoutspec.targets.streamlit.provision import provision
 from logoutspec.targets.streamlit.topologies import NginxServer, Topology, nginx_config
-from test_faults import private_fixtures, processes_mentioning, run_with, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "fixtures" / "apps" / "probe.py"
@@ -54,8 +54,10 @@ def test_nginx_that_cannot_listen_is_named_and_stops_the_backends() -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         backend = StreamlitServer(provision("1.50.0"), PROBE, "", base_path="proxied")
-        topology = Topology(NginxServer(port=holder.getsockname()[1], base_path="proxied", backends=[backend.port]), [backend])
-        with pytest.raises(RuntimeError, match=r"^nginx did not start: nginx exited .*Address already in use"):
+        topology = Topology(
+            NginxServer(port=holder.getsockname()[1], base_path="proxied", backends=[backend.port]), [backend]
+        )
+        with pytest.raises(RuntimeError, match=r"(?s)^nginx did not start: nginx exited .*Address already in use"):
             topology.__enter__()
     assert not processes_mentioning(f"--server.port {backend.port} ")
 

@@ -116,7 +116,7 @@ class StreamlitTarget(ServedTarget):
 
     options.topology is how it is deployed: "direct" (default, `streamlit run` reached on its own
     port), "proxy" (behind nginx under the path options.prefix, default "proxied", which is also
-    Streamlit's server.baseUrlPath) or "replicas" (options.replicas processes, default 2, with the
+    Streamlit's server.baseUrlPath; an app with a base path of its own is served under that one) or "replicas" (options.replicas processes, default 2, with the
     same secrets behind that nginx; see topologies.py for how requests are balanced)."""
 
     def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
@@ -143,7 +143,8 @@ class StreamlitTarget(ServedTarget):
         self.python: Path = provision(self.version, self.server)  # fails here, at set-up, if it cannot be had
 
     def base_path_of(self, spec: AppSpec) -> str:
-        return "/".join(part for part in (self.prefix, spec.base_path.strip("/")) if part)
+        """An app with a base path of its own keeps it (nginx serves that path); the others get the prefix."""
+        return spec.base_path.strip("/") or self.prefix
 
     def make_server(self, spec: AppSpec, secrets_toml: str, port: int) -> Server:
         """`streamlit run` on port, or (proxy, replicas) nginx on port in front of Streamlit on ports of their own."""
@@ -151,10 +152,9 @@ class StreamlitTarget(ServedTarget):
         base_path = self.base_path_of(spec)
         if self.topology == "direct":
             return StreamlitServer(self.python, app, secrets_toml, port=port, base_path=base_path, options=self.flags)
+        ports = [self.resources.reserve_port() for _ in range(self.replicas)]
         backends = [
-            StreamlitServer(
-                self.python, app, secrets_toml, port=self.resources.reserve_port(), base_path=base_path, options=self.flags
-            )
-            for _ in range(self.replicas)
+            StreamlitServer(self.python, app, secrets_toml, port=own, base_path=base_path, options=self.flags)
+            for own in ports
         ]
-        return Topology(NginxServer(port=port, base_path=base_path, backends=[b.port for b in backends]), backends)
+        return Topology(NginxServer(port=port, base_path=base_path, backends=ports), backends)

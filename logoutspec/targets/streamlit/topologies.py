@@ -64,6 +64,12 @@ _PROXY = """            proxy_http_version 1.1;
             proxy_buffering off;"""
 
 
+_PINNED = """        location = {location} {{
+            proxy_pass http://127.0.0.1:{backend};
+{proxy}
+        }}"""
+
+
 def nginx_config(port: int, base_path: str, backends: Sequence[int]) -> str:
     """nginx's config: base_path (no slashes) on port proxied to the backends' ports, unchanged.
     With two backends or more, /auth/login goes to the first one and /oauth2callback to the second."""
@@ -71,7 +77,7 @@ def nginx_config(port: int, base_path: str, backends: Sequence[int]) -> str:
     pinned = ""
     if len(backends) > 1:
         pinned = "\n".join(
-            f"        location = {prefix}{route} {{\n            proxy_pass http://127.0.0.1:{backend};\n{_PROXY}\n        }}"
+            _PINNED.format(location=f"{prefix}{route}", backend=backend, proxy=_PROXY)
             for route, backend in (("auth/login", backends[0]), ("oauth2callback", backends[1]))
         )
     # max_fails=0: a replica that answers an error stays in the rotation, so the order never changes
