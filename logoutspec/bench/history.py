@@ -22,7 +22,7 @@ from typing import Any
 
 from logoutspec.runner import run_suite
 from logoutspec.targets.streamlit import matrix
-from logoutspec.targets.streamlit.server import provision
+from logoutspec.targets.streamlit.provision import provision
 
 GOALS_S = {"cold_provisioning": 20, "wire_suite": 15, "history": 12 * 60}
 REPORTS = Path("reports")
