@@ -36,8 +36,6 @@ from logoutspec.targets.streamlit.proto import (
     decode_forward_msg,
     encode_rerun_script,
 )
-from logoutspec.resources import reserve_port
-from logoutspec.targets.streamlit.processes import StreamlitServer, base_url_for
 from logoutspec.targets.streamlit.provision import provision, requirements_for, resolve_version
 from logoutspec.targets.streamlit.wire import StreamlitConnection
 

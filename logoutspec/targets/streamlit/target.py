@@ -116,8 +116,9 @@ class StreamlitTarget(ServedTarget):
 
     options.topology is how it is deployed: "direct" (default, `streamlit run` reached on its own
     port), "proxy" (behind nginx under the path options.prefix, default "proxied", which is also
-    Streamlit's server.baseUrlPath; an app with a base path of its own is served under that one) or "replicas" (options.replicas processes, default 2, with the
-    same secrets behind that nginx; see topologies.py for how requests are balanced)."""
+    Streamlit's server.baseUrlPath; an app with a base path of its own is served under that one)
+    or "replicas" (options.replicas processes, default 2, with the same secrets behind that nginx;
+    see topologies.py for how requests are balanced)."""
 
     def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
         unknown = set(options) - set(KNOWN_OPTIONS)
