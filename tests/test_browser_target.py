@@ -8,6 +8,7 @@ target, nor a run that fails or is interrupted.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
+from logoutspec.fixtures import Fixtures
 from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
 
 from logoutspec.contract import AppSpec
@@ -127,6 +130,83 @@ def test_a_failure_saves_a_screenshot_and_the_html_of_the_last_page(
     assert "Log in" in saved[1].read_text()
 
 
+ACCESS_LOG = """
+import logging
+
+log = logging.getLogger("tornado.access")  # the server's record of every request it answered
+if not any(isinstance(handler, logging.FileHandler) for handler in log.handlers):
+    handler = logging.FileHandler({path!r})
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+"""
+
+
+@pytest.fixture
+def logged_app(tmp_path: Path) -> Iterator[tuple[BrowserApp, Path]]:
+    """The probe app on a target of its own whose script (from its first run on) appends every
+    request the Streamlit server answers to a log: "<status> <method> <path> ..." per line."""
+    log = tmp_path / "access.log"
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    probe = Fixtures.default().app("probe").read_text()
+    (apps / "logged.py").write_text(probe + ACCESS_LOG.format(path=str(log)))
+    defaults = Fixtures.default()
+    with SuiteResources(Fixtures(apps=apps, secrets=defaults.secrets, idp=defaults.idp)) as resources:
+        logged = BrowserTarget(name="browser", version="1.50.0", options={}, resources=resources)
+        try:
+            logged.begin_scenario()
+            yield logged.serve(AppSpec(app="logged")), log
+        finally:
+            logged.end_scenario()
+            logged.close()
+
+
+def requested_paths(log: Path, after: int = 0) -> list[str]:
+    """The paths (without query) of the requests the server logged, from line `after` on."""
+    return [line.split()[2].split("?")[0] for line in log.read_text().splitlines()[after:]]
+
+
+def test_a_later_browser_gets_the_frontend_from_the_cache_and_the_rest_from_the_server(
+    logged_app: tuple[BrowserApp, Path],
+) -> None:
+    """What the server sees of a browser that logs in and out after another browser has loaded
+    the app: the page, the health route, the websocket, /auth/* and /oauth2callback, and not one
+    of the frontend's static files (each was fetched once, for the first browser)."""
+    app, log = logged_app
+    app.new_browser().open_tab()  # fills the cache; its first script run starts the log
+    script = re.search(r'src="\./(static/js/[^"]+)"', requests.get(app.base_url, timeout=10).text)
+    assert script is not None, "the page names no script under static/"
+    requests.get(app.base_url + script.group(1), timeout=10)  # the log sees a static file that reaches the server
+    assert "/" + script.group(1) in requested_paths(log)
+    before = len(log.read_text().splitlines())
+    alice = app.new_browser(SuiteResources.default().person("alice"))
+    tab = alice.open_tab()
+    tab.click("Log in")
+    tab.click("Log out")
+    assert tab.last_run.elements  # the frontend ran: it came from the cache
+    alice.close()  # the server logs a websocket when it closes
+    seen = requested_paths(log, before)
+    assert not [path for path in seen if path.startswith("/static/")], seen
+    assert {"/", "/_stcore/health", "/_stcore/stream", "/auth/login", "/oauth2callback", "/auth/logout"} <= set(seen)
+    assert seen.count("/") == 3, seen  # the page itself, each time: on opening, after logging in and out
+
+
+def test_chromium_disables_every_feature_that_playwright_or_the_target_names(app: BrowserApp) -> None:
+    """Chromium keeps only the last --disable-features switch: the target's must repeat Playwright's."""
+    page = app.new_browser().context.new_page()
+    page.goto("chrome://version/?show-variations-cmd")
+    lines = page.inner_text("body").splitlines()
+    command_line = next(line for line in lines if line.startswith("Command Line"))
+    named = {name for switch in re.findall(r"--disable-features=(\S+)", command_line) for name in switch.split(",")}
+    effective = re.search(
+        r'--disable-features="([^"]*)"', next(line for line in lines if line.startswith("Command-line Variations"))
+    )
+    assert effective is not None and "WebUIOmniboxPopup" in named
+    assert named <= set(effective.group(1).split(",")), named - set(effective.group(1).split(","))
+
+
 def test_a_scenario_without_a_page_saves_nothing(target: BrowserTarget, tmp_path: Path) -> None:
     target.begin_scenario()
     target.end_scenario()
@@ -169,6 +249,7 @@ from test_browser_target import processes_marked
 from logoutspec.resources import SuiteResources
 from logoutspec.targets.browser import BrowserTarget
 from logoutspec.contract import AppSpec
+from logoutspec.fixtures import Fixtures
 resources = SuiteResources.default()
 target = BrowserTarget(name="browser", version="1.50.0", options={{}}, resources=resources)
 target.serve(AppSpec()).new_browser().open_tab()

@@ -10,7 +10,9 @@ What a tab shows is read from the app's own websocket frames, decoded with the w
 codec (targets/streamlit_proto.py): these are the ForwardMsgs the Streamlit frontend renders, so
 st.user, exceptions and auth redirects are exact instead of scraped from the DOM, and the two
 targets can be compared scenario by scenario. Redirect chains come from the network events of
-document navigations, cookies from the context's cookie store. Everything a tab does ends by
+document navigations, cookies from the context's cookie store. The frontend's static files come
+from one cache per run (frontend_cache.py), as a returning person's come from the browser's
+cache; every other request reaches the server. Everything a tab does ends by
 waiting for Playwright events (a websocket frame, a new websocket, a document's response)
 under one deadline, never by sleeping: the sync API delivers events only while a call waits.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,11 +35,24 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from logoutspec.contract import AppSpec, Cookie, Hop, IdpRecord, NavigationError, Person, ScriptRun
 from logoutspec.resources import SuiteResources
+from logoutspec.targets.frontend_cache import FrontendCache
 from logoutspec.targets.http_browser import app_page_problem, parse_set_cookie
 from logoutspec.targets.streamlit.proto import RunCollector
 from logoutspec.targets.streamlit.target import StreamlitTarget
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; `playwright install` is neither possible nor needed
+# Chromium keeps only the last --disable-features switch, so ours repeats the features that
+# Playwright (1.65.2) disables with its own and adds the top-chrome WebUI (the address bar's
+# popup) that Chromium builds for every window: a headless page never shows it, and it cost about
+# as much CPU as the app's page. tests/test_browser_target.py checks that every feature either
+# switch names is disabled.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,"
+    "LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,"
+    "TcpPortRandomizationWin,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
+    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion"
+)
+UNSHOWN_WEBUI_FEATURES = "WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,PreloadTopChromeWebUI"
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -46,6 +61,7 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    f"--disable-features={PLAYWRIGHT_DISABLED_FEATURES},{UNSHOWN_WEBUI_FEATURES}",
 )
 # Seconds for one tab action (a click with its whole login or logout flow): a bound that catches a
 # hang, not a speed check (the benchmark measures speed). 15 s failed 14 scenarios of a run on this
@@ -72,6 +88,7 @@ class BrowserTarget:
         self.capabilities = self.servers.capabilities
         self.scenario = ScenarioPages()
         self._chromium: PlaywrightBrowser | None = None
+        self._frontend: FrontendCache | None = None
 
     @property
     def idp(self) -> IdpRecord:
@@ -84,8 +101,11 @@ class BrowserTarget:
         """A new browser context of the shared Chromium: an empty cookie jar of its own."""
         if self._chromium is None:
             self._chromium = CHROMIUM_PROCESS.acquire()
+        if self._frontend is None:
+            self._frontend = FrontendCache()
         context = self._chromium.new_context()
         context.set_default_timeout(TIMEOUT * 1000)
+        self._frontend.serve_to(context, base_url)
         browser = ChromiumBrowser(context, base_url, person, self.scenario)
         self.scenario.browsers.append(browser)
         return browser
@@ -116,17 +136,23 @@ class BrowserTarget:
         return [screenshot, html]
 
     def close(self) -> None:
-        """Close the contexts and let go of Chromium, then stop the servers; each step runs even if
-        an earlier one fails, as after an interrupted Playwright call."""
-        try:
+        """Close the contexts, let go of Chromium, stop the frontend cache, then stop the servers;
+        each step runs even if an earlier one fails, as after an interrupted Playwright call."""
+        with ExitStack() as steps:
+            steps.callback(self.servers.close)
+            steps.callback(self._stop_frontend_cache)
+            steps.callback(self._release_chromium)
             self.scenario.close()
-        finally:
-            try:
-                if self._chromium is not None:
-                    self._chromium = None
-                    CHROMIUM_PROCESS.release()
-            finally:
-                self.servers.close()
+
+    def _release_chromium(self) -> None:
+        if self._chromium is not None:
+            self._chromium = None
+            CHROMIUM_PROCESS.release()
+
+    def _stop_frontend_cache(self) -> None:
+        if self._frontend is not None:
+            self._frontend, frontend = None, self._frontend
+            frontend.close()
 
 
 class SharedChromium:
