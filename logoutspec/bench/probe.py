@@ -1,7 +1,8 @@
 """A pytest plugin that measures a conformance run from the inside (loaded by bench/run.py).
 
 It wraps the few places where time leaves the harness (HTTP requests, websocket frames, server
-start and stop) to count them and time them, and writes what it saw as JSON. It changes no
+start and stop, and in the browser target the wait for a page load's first script run) to count
+them and time them, and writes what it saw as JSON. It changes no
 behaviour: every wrapper calls the original and returns its result.
 """
 
@@ -19,7 +20,9 @@ import pytest
 import requests
 import websocket
 
+from logoutspec.targets.browser import ChromiumTab
 from logoutspec.targets.streamlit.processes import StreamlitServer
+from logoutspec.targets.streamlit.target import StreamlitTarget
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Counter:
     ws_messages: int = 0
     io_seconds: float = 0.0
     server_start_seconds: float = 0.0
+    page_loads: int = 0  # the browser target's: app pages whose session finished its first script run
+    page_load_seconds: float = 0.0  # from the page's document response to that first run
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Measurements:
     counters: dict[str, Counter] = field(default_factory=dict)
     server_starts: list[float] = field(default_factory=list)
     server_peak_rss_kb: list[int] = field(default_factory=list)
+    streamlit_versions: list[str] = field(default_factory=list)
     suite_seconds: float = 0.0
 
 
@@ -52,6 +58,8 @@ class BenchProbe:
         self._wrap(websocket.WebSocket, "recv", self._count_frame)
         self._wrap(StreamlitServer, "start", self._time_start)
         self._wrap(StreamlitServer, "stop", self._read_peak_rss)
+        self._wrap(StreamlitTarget, "__init__", self._note_version)
+        self._wrap(ChromiumTab, "_await_new_session", self._time_page_load)
 
     @staticmethod
     def _wrap(owner: type, name: str, around: Callable[..., Any]) -> None:
@@ -88,6 +96,21 @@ class BenchProbe:
         seconds = time.perf_counter() - start
         self.data.server_starts.append(seconds)
         self.current.server_start_seconds += seconds
+        return result
+
+    def _note_version(self, original: Callable[..., Any], target: StreamlitTarget, **kwargs: Any) -> None:
+        """The Streamlit version a run's wire or browser target resolved ("latest" to a release)."""
+        original(target, **kwargs)
+        if target.version not in self.data.streamlit_versions:
+            self.data.streamlit_versions.append(target.version)
+
+    def _time_page_load(self, original: Callable[..., Any], tab: ChromiumTab, *args: Any) -> Any:
+        """A tab waits here from an app page's document response (load, reload, or the landing
+        of a login or logout) until its session's first script run: the frontend's cost."""
+        start = time.perf_counter()
+        result = original(tab, *args)
+        self.current.page_loads += 1
+        self.current.page_load_seconds += time.perf_counter() - start
         return result
 
     def _read_peak_rss(self, original: Callable[..., Any], server: StreamlitServer) -> Any:
