@@ -645,6 +645,18 @@ def callback_lands_off_app() -> list[Patch]:
     return [endpoint("_oauth_callback", redirecting_to(lambda _home, _request: "/welcome")), host_page("/welcome")]
 
 
+@mutation("login-never-starts", rule=LOGIN_RETURN_RULE)
+def login_never_starts() -> list[Patch]:
+    """/auth/login answers 404, so st.login leads nowhere and the identity provider is never asked.
+
+    As in an app mounted where its auth routes are not served: nobody can log in, and a scenario
+    that only checks that nobody got logged in must not take that for the app refusing a login.
+    """
+    return [
+        Patch(ReferenceServer, "_login", lambda _app, _request: (404, [("Content-Type", "text/plain")], "Not Found"))
+    ]
+
+
 @mutation("login-url-outside-base-path", rule=LOGIN_RETURN_RULE)
 def login_url_outside_base_path() -> list[Patch]:
     """st.login sends the browser to /auth/login at the origin's root, outside the app's base path.

@@ -175,3 +175,15 @@ def test_a_mutant_that_sends_the_browser_off_the_app_is_caught_where_it_leaves_i
             reason = scenario["reason"]
             assert reason.startswith("logoutspec.contract.NavigationError: navigation ended on http://"), scenario
             assert all(fragment in reason for fragment in fragments), scenario
+
+
+def test_a_login_that_never_starts_fails_the_wrong_answer_examples(check: Report) -> None:
+    """A login the identity provider never saw is not the app refusing a wrong answer: each of the
+    four examples fails at "she tries to log in", naming the page the browser ended on."""
+    _, report = check
+    [mutant] = [m for m in report["mutants"] if m["target"] == "mutant-login-never-starts"]
+    wrong_answers = [s for s in mutant["caught_by"] if s["scenario"].startswith("A login answer that does not belong")]
+    assert len(wrong_answers) == 4, mutant["caught_by"]
+    for scenario in wrong_answers:
+        assert scenario["step"] == "When she tries to log in", scenario
+        assert "NavigationError: navigation ended on http://localhost:8501/auth/login?provider=" in scenario["reason"]
