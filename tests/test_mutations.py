@@ -158,6 +158,7 @@ def test_a_mutation_is_in_force_only_between_begin_and_end_of_its_scenarios() ->
 
 # What each mutant that sends the browser off the app must be caught by: a NavigationError naming
 # the page the browser ended on, not a crash somewhere after it.
+NAVIGATION_ERROR = "logoutspec.contract.NavigationError: navigation ended on http://"
 LEFT_THE_APP = {
     "callback-lands-off-app": ("/welcome with 200",),
     "login-url-outside-base-path": ("/auth/login?provider=", "with 404, which is not under the app's base URL"),
@@ -171,10 +172,12 @@ def test_a_mutant_that_sends_the_browser_off_the_app_is_caught_where_it_leaves_i
     caught = {m["target"].removeprefix("mutant-"): m["caught_by"] for m in report["mutants"]}
     for name, fragments in LEFT_THE_APP.items():
         assert caught[name], f"{name} was not caught"
-        for scenario in caught[name]:
-            reason = scenario["reason"]
-            assert reason.startswith("logoutspec.contract.NavigationError: navigation ended on http://"), scenario
-            assert all(fragment in reason for fragment in fragments), scenario
+        navigation_errors = [s for s in caught[name] if s["reason"].startswith(NAVIGATION_ERROR)]
+        assert navigation_errors, f"{name} was caught by no NavigationError: {caught[name]}"
+        for scenario in navigation_errors:
+            assert all(fragment in scenario["reason"] for fragment in fragments), scenario
+        for scenario in caught[name]:  # a step of its own (a Rule on failed logins) names where it ended too
+            assert "ended on http://" in scenario["reason"], scenario
 
 
 def test_a_login_that_never_starts_fails_the_wrong_answer_examples(check: Report) -> None:
