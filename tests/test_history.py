@@ -4,9 +4,11 @@ reads on a phone. Reference targets in a matrix keep it cheap (no Streamlit serv
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import PHONE_WIDTH, PhoneView  # tests/conftest.py: the phone check both pages share
 
 from logoutspec.config import load_config
 from logoutspec.history import build_history, render_history_markdown, short_labels
@@ -102,33 +104,14 @@ def test_short_labels_drop_the_common_prefix() -> None:
     )
 
 
-def test_the_history_page_reads_on_a_phone_in_headless_chromium(runs: Path) -> None:
+def test_the_history_page_reads_on_a_phone_in_headless_chromium(
+    runs: Path, read_on_phone: Callable[[Path, str], PhoneView]
+) -> None:
     """At 375 px: no console error, no request leaving the file, nothing wider than the screen
     (the matrix scrolls inside its box), every rule shown; the screenshot is reports/history.png."""
-    from playwright.sync_api import sync_playwright
-
-    from logoutspec.targets.browser import CHROMIUM, CHROMIUM_ARGS
-
     rules = {t.rule.name for f in parse_features(ROOT / "features") for t in f.scenarios.values() if t.rule}
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-            page.goto((runs / "merged" / "index.html").as_uri())
-            text = page.inner_text("body")
-            width = page.evaluate("document.documentElement.scrollWidth")
-            labels = set(
-                page.eval_on_selector_all("#matrix td[data-label]", "cells => cells.map(c => c.dataset.label)")
-            )
-            (ROOT / "reports").mkdir(exist_ok=True)
-            page.screenshot(path=str(ROOT / "reports" / "history.png"))
-        finally:
-            browser.close()
-    assert problems == []
-    assert width <= 375
-    assert [rule for rule in rules if rule not in text] == []
-    assert labels == {"1.44.0", "1.50.0", "1.53.0"}
+    view = read_on_phone(runs / "merged" / "index.html", "history")
+    assert view.problems == []
+    assert view.width <= PHONE_WIDTH
+    assert [rule for rule in rules if rule not in view.text] == []
+    assert view.matrix_labels == {"1.44.0", "1.50.0", "1.53.0"}

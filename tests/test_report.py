@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from conftest import PHONE_WIDTH, PhoneView  # tests/conftest.py: the phone check both pages share
 
 from logoutspec.causes import normalised, not_exercised
 from logoutspec.report import (
@@ -346,41 +348,20 @@ def test_the_report_re_renders_from_results_json(two_target_run: Path, tmp_path:
 
 
 @pytest.mark.browser
-def test_the_html_page_reads_on_a_phone_in_headless_chromium(two_target_run: Path) -> None:
+def test_the_html_page_reads_on_a_phone_in_headless_chromium(
+    two_target_run: Path, read_on_phone: Callable[[Path, str], PhoneView]
+) -> None:
     """At 375 px: no console error, no request leaving the file, nothing wider than the screen,
     every rule and every target shown; the screenshot is reports/conformance.png."""
-    from playwright.sync_api import sync_playwright
-
-    from logoutspec.targets.browser import (  # the browser target's Chromium, launched the same way
-        CHROMIUM,
-        CHROMIUM_ARGS,
-    )
-
     rules = {t.rule.name for f in parse_features(ROOT / "features") for t in f.scenarios.values() if t.rule}
+
     targets = {"reference (1.44.0)", "mutant (1.50.0)"}
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-            page.goto((two_target_run / "conformance.html").as_uri())
-            text = page.inner_text("body")
-            labels = set(
-                page.eval_on_selector_all("#matrix td[data-label]", "cells => cells.map(c => c.dataset.label)")
-            )
-            width = page.evaluate("document.documentElement.scrollWidth")
-            (ROOT / "reports").mkdir(exist_ok=True)
-            page.screenshot(path=str(ROOT / "reports" / "conformance.png"))
-        finally:
-            browser.close()
-    assert problems == []
-    assert width <= 375
-    assert [rule for rule in rules if rule not in text] == []
-    assert labels == targets
-    assert all(target in text for target in targets)  # the summary names them
+    view = read_on_phone(two_target_run / "conformance.html", "conformance")
+    assert view.problems == []
+    assert view.width <= PHONE_WIDTH
+    assert [rule for rule in rules if rule not in view.text] == []
+    assert view.matrix_labels == targets
+    assert all(target in view.text for target in targets)  # the summary names them
 
 
 class TagBalance(HTMLParser):
