@@ -8,6 +8,7 @@ st.logout running in that same session change it.
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import json
 import time
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any, NoReturn
 
 from .auth import LOGIN_PATH, LOGOUT_PATH, AuthSecrets, encode_provider_token
@@ -121,6 +122,13 @@ class AppSession:
         self.closed = True
 
 
+@functools.lru_cache(maxsize=16)
+def compiled_script(source: str, filename: str) -> CodeType:
+    """The app script compiled once per source text, as Streamlit keeps compiled scripts: a rerun
+    execs the same code object again, and an edited script compiles anew."""
+    return compile(source, filename, "exec")
+
+
 class ScriptRunner:
     """One run of the app script: the st calls it makes and what they render."""
 
@@ -140,7 +148,7 @@ class ScriptRunner:
         try:
             if callback is not None:
                 callback()
-            exec(compile(app.read_text(), str(app), "exec"), script_globals)
+            exec(compiled_script(app.read_text(), str(app)), script_globals)
         except Exception as exc:
             self.elements.append(Element("exception", str(exc).strip(), exc_type=type(exc).__name__))
         return ScriptRun(elements=tuple(self.elements), auth_redirect=self.auth_redirect)
