@@ -13,6 +13,7 @@ module changes only with a note in the README. docs/adapters.md walks through wr
 What an adapter gets:
 - the interface it implements and the values it returns: Target, App, Browser, Tab, AppSpec,
   ScriptRun, Element, Hop, SetCookie, Cookie, Person, IdpRecord, IdpEvent, NavigationError,
+  NotServed (serve() raises it for an app it cannot serve: the scenario is not applicable),
   RecordsFailures (optional: keep a screenshot of a failed scenario), CAPABILITIES;
 - SuiteResources, the harness's side: the app scripts and secrets templates the features were
   written against, the people of the fixture IdP, the IdP itself (idp_server(): a real server on
@@ -43,6 +44,7 @@ from logoutspec.contract import (
     IdpEvent,
     IdpRecord,
     NavigationError,
+    NotServed,
     Person,
     RecordsFailures,
     ScriptRun,
@@ -73,6 +75,7 @@ __all__ = [
     "IdpRecord",
     "MockedIdp",
     "NavigationError",
+    "NotServed",
     "Person",
     "RecordsFailures",
     "ScriptRun",

@@ -1,7 +1,7 @@
 """The `logoutspec` command: one console script for everything the project runs.
 
     logoutspec run [--target NAME ...] [--conformance-config PATH] [--reports-dir DIR] [pytest options]
-    logoutspec matrix | mutants | report | drift | bench | flaky [options]     (each with --help)
+    logoutspec matrix | mutants | report | drift | bench | flaky | deploy [options]     (each with --help)
 
 `run` is pytest on the packaged suite (features and step definitions installed with logoutspec),
 with the user's directory as rootdir: its conformance.toml if it has one (else the packaged one
@@ -39,6 +39,7 @@ COMMANDS = {
     "drift": ("logoutspec.targets.streamlit.drift", "report Rules whose quoted sentence left Streamlit's docstrings"),
     "bench": ("logoutspec.bench.run", "benchmark: start-up, time per scenario, server start, harness overhead"),
     "flaky": ("logoutspec.flaky", "run the suite N times per target in random order; report outcomes that differ"),
+    "deploy": ("logoutspec.targets.url", "write the probe app and secrets.toml a url target's deployment must serve"),
 }
 RUN_HELP = "run the conformance suite (pytest on the packaged features); other options go to pytest"
 

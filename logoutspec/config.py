@@ -29,6 +29,7 @@ BUILTIN_ADAPTERS = {
     "streamlit": "logoutspec.targets.streamlit.target:StreamlitTarget",
     "browser": "logoutspec.targets.browser:BrowserTarget",
     "command": "logoutspec.targets.command:CommandTarget",
+    "url": "logoutspec.targets.url:UrlTarget",
 }
 CATEGORIES = ("implementation bug", "behaviour changed", "documentation ambiguity", "harness limit", "deployment limit")
 

@@ -143,6 +143,12 @@ class NavigationError(AssertionError):
     """A navigation that did not end on an app page (an error page, a hang): the target failed."""
 
 
+class NotServed(Exception):
+    """Raised by Target.serve for an app the target cannot serve at all, by design: a deployment
+    the harness did not start serves the one app its deployer put there. The scenario that asked
+    for it does not apply to that target (the run reports it as not applicable, with this message)."""
+
+
 class Tab(Protocol):
     """One browser tab showing the app: one app session."""
 

@@ -24,7 +24,7 @@ from pytest_bdd.feature import get_features
 from logoutspec.causes import causes_by_target, not_exercised
 from logoutspec.compat import collected_features, example_row, scenario_template_of
 from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, adapter_spec, create_target, load_config
-from logoutspec.contract import RecordsFailures, Target
+from logoutspec.contract import NotServed, RecordsFailures, Target
 from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import write_conformance_report
 from logoutspec.resources import SuiteResources
@@ -311,6 +311,18 @@ def target(suite: Suite, target_name: str) -> Iterator[Target]:
         yield chosen
     finally:
         chosen.end_scenario()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A scenario that asks a target for an app it cannot serve (NotServed: a deployment the
+    harness did not start serves one app) does not apply to it; the target's message says why."""
+    try:
+        return (yield)
+    except NotServed as reason:
+        if INFO not in item.stash:
+            raise
+        pytest.skip(f"not applicable: {reason}")
 
 
 @pytest.hookimpl(wrapper=True)

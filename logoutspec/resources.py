@@ -22,6 +22,7 @@ import socket
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import responses
 
@@ -96,11 +97,18 @@ class SuiteResources:
     def reserve_port() -> int:
         return reserve_port()
 
-    def idp_server(self) -> IdpEndpoint:
-        """The fixture IdP as a real HTTP server on 127.0.0.1, started on the first call of the run."""
+    def idp_server(self, port: int = 0) -> IdpEndpoint:
+        """The fixture IdP as a real HTTP server on 127.0.0.1, started on the first call of the run.
+
+        port is the port it must listen on: a deployment the harness did not start names the IdP
+        in a secrets.toml written before the run (adapter "url"); 0 takes any free port. A run has
+        one IdP: RuntimeError if it already listens on another port than the one asked for."""
         if self._server is None:
-            server = self._stack.enter_context(start_idp_server(self.fixtures.idp))
+            server = self._stack.enter_context(start_idp_server(self.fixtures.idp, port))
             self._server = IdpEndpoint(issuer=server.issuer, record=server.record)
+        listening = urlsplit(self._server.issuer).port
+        if port and listening != port:
+            raise RuntimeError(f"the run's fixture IdP already listens on port {listening}, not on {port}")
         return self._server
 
     def mocked_idp(self) -> MockedIdp:
