@@ -3,7 +3,10 @@ third party's adapter (HttpBrowser with its own Connector) and through the confo
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
@@ -122,3 +125,40 @@ def test_on_a_target_whose_callback_lands_elsewhere_alice_is_not_logged_in(tmp_p
     assert "failures by cause" in done.output
     cause = 'mounted: 1 scenario: at "Given Alice is logged in": logoutspec.contract.NavigationError: navigation'
     assert f"{cause} ended on http://localhost:<port>/welcome with 200" in done.output, done.output
+
+
+class _ClientPorts(BaseHTTPRequestHandler):
+    """Answers 200 on HTTP/1.1 without ever saying Connection: close, as the fixture IdP does, and
+    keeps the connection open even when asked to close it, so that a client that pools it does
+    reuse it; notes the client's port of every request: one port per TCP connection."""
+
+    protocol_version = "HTTP/1.1"
+    ports: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
+        self.ports.append(self.client_address[1])
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.close_connection = False
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_every_hop_goes_on_a_connection_of_its_own() -> None:
+    """A connection the server has closed after a hop must never carry the next one (the request
+    would end in RemoteDisconnected, which requests does not retry): the gate saw exactly that at
+    the fixture IdP, whose answers do not say Connection: close."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ClientPorts)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        browser = HttpBrowser(BASE_URL, RecordingConnector(), None, requests.Session())
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert [browser.request("GET", url, None).status_code for _ in range(3)] == [200, 200, 200]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert len(set(_ClientPorts.ports)) == 3, _ClientPorts.ports

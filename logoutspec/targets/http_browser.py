@@ -98,15 +98,19 @@ class HttpBrowser:
     def request(self, method: str, url: str, data: dict[str, str] | None) -> requests.Response:
         """One hop; a server that is gone is the target's failure, said with the URL.
 
-        Each hop on a connection of its own (Connection: close): a pooled keep-alive connection
-        that the server closes as idle (uvicorn after 5 s) just as a request goes out on it ends in
-        RemoteDisconnected, which a real browser retries and requests does not. The flakiness gate
-        saw it once in 12 runs on Streamlit 1.67 (seed 4, opening Bob's link after his slow login)."""
+        Each hop on a connection of its own: a pooled keep-alive connection that the server has
+        just closed (after answering a request that said Connection: close, or as idle: uvicorn
+        after 5 s) ends the next request sent on it in RemoteDisconnected, which a real browser
+        retries and requests does not. Asking for Connection: close is not enough: urllib3 pools
+        the connection unless the server's answer says close too, and the fixture IdP's does not.
+        The flakiness gate saw it in 3 of 15 runs on Streamlit 1.67, every time at the IdP."""
         try:
             headers = {"Connection": "close"}
             return self.http.request(method, url, data=data, headers=headers, allow_redirects=False, timeout=30)
         except requests.ConnectionError as error:
             raise NavigationError(f"cannot reach {url}: {error}") from None
+        finally:
+            self.http.close()  # drops the pooled connections; the cookies stay
 
     def fill_login_form(self, url: str, form: LoginForm) -> tuple[str, str, dict[str, str]]:
         """What the person does at the identity provider's login page: type name and password."""
