@@ -48,6 +48,7 @@ _DEVIATION_KEYS = {
     "category",
     "reason",
     "link",
+    "fails_at",
 }
 # Versions an adapter resolves itself when it builds the target (the newest release, the newest nightly build).
 SYMBOLIC_VERSIONS = ("latest", "nightly")
@@ -111,6 +112,13 @@ class Deviation:
     rule: str | None = None
     link: str | None = None
     scenarios: tuple[str, ...] | None = None  # several scenarios of one cause, declared once
+    fails_at: tuple[str, ...] = ()  # the steps (text without keyword) where it fails; another failure is no match
+
+    def expects_failure_at(self, step: str) -> bool:
+        """Whether a failure at this step (its text as run, with or without its keyword, or "" for a
+        failure outside any step) is the declared one: a deviation that fails elsewhere, say in a
+        Given step that timed out, is a failure the deviation does not explain."""
+        return bool(step) and (step in self.fails_at or step.partition(" ")[2] in self.fails_at)
 
     def selects(self, target: TargetConfig, version: str | None = None) -> bool:
         """Whether the deviation applies to this target, at its resolved version (default: configured)."""
@@ -459,12 +467,17 @@ def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
             raise ConfigError(path, f"{prefix}.{key}", "missing")
     if "target" not in table and "adapter" not in table:
         raise ConfigError(path, prefix, "select its targets by target (a name) or adapter (with versions, options)")
-    lists = ("options", "adapter", "scenarios")
+    if "fails_at" not in table:
+        raise ConfigError(path, f"{prefix}.fails_at", "missing: the step (or a list of steps) where the scenario fails")
+    lists = ("options", "adapter", "scenarios", "fails_at")
     fields = {key: _string(path, f"{prefix}.{key}", v) for key, v in table.items() if key not in lists}
     if "scenarios" in table:
         fields["scenarios"] = tuple(_string_list(path, f"{prefix}.scenarios", table["scenarios"]))
+    fields["fails_at"] = _one_or_more(path, f"{prefix}.fails_at", table["fails_at"])
     options = _table(path, f"{prefix}.options", table["options"]) if "options" in table else None
-    deviation = Deviation(**fields, options=options, adapter=_adapters(path, f"{prefix}.adapter", table.get("adapter")))
+    deviation = Deviation(
+        **fields, options=options, adapter=_one_or_more(path, f"{prefix}.adapter", table.get("adapter"))
+    )
     if deviation.target is not None and config.target(deviation.target) is None:
         raise ConfigError(path, f"{prefix}.target", f"{deviation.target!r} is not a declared target")
     if deviation.category not in CATEGORIES:
@@ -478,8 +491,8 @@ def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
     return deviation
 
 
-def _adapters(path: Path, key: str, value: Any) -> tuple[str, ...] | None:
-    """A deviation's adapter selector: one name or a list of names."""
+def _one_or_more(path: Path, key: str, value: Any) -> tuple[str, ...] | None:
+    """A deviation's adapter selector or its steps: one string or a list of strings."""
     if value is None:
         return None
     return (value,) if isinstance(value, str) else tuple(_string_list(path, key, value))

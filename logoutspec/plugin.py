@@ -224,6 +224,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         deviation = declared_deviation(suite.config.deviations, suite.selected[info.target], info)
         if deviation:
             item.add_marker(pytest.mark.xfail(strict=True, reason=deviation_reason(deviation)))
+            item.stash[DEVIATION] = deviation
     session.config.stash[PROGRESS] = Progress(Counter(item.stash[INFO].target for item in scenarios))
     gc.freeze()
 
@@ -331,10 +332,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if INFO in item.stash:
         results = item.config.stash[RESULTS]
         failed_step, step_type = item.stash.get(FAILED_STEP, ("", ""))
+        if DEVIATION in item.stash:
+            fail_unless_declared(report, item.stash[DEVIATION], failed_step)
         results.record(item.stash[INFO], report, failed_step, step_type)
         if report.when == "call" and report.failed:
             record_failure(item.config.stash[SUITE], item.stash[INFO], results.path.parent / "failures")
     return report
+
+
+def fail_unless_declared(report: pytest.TestReport, deviation: Deviation, failed_step: str) -> None:
+    """An expected failure (xfail) stays expected only where the deviation says the scenario
+    fails: failing anywhere else (a Given step that timed out, a fixture's error) is a failure the
+    deviation does not explain, and reported as one, naming both places."""
+    if not (report.skipped and hasattr(report, "wasxfail")) or deviation.expects_failure_at(failed_step):
+        return
+    where = f"at {failed_step!r}" if failed_step else f"in its {report.when}, outside any step"
+    expected = " or ".join(repr(step) for step in deviation.fails_at)
+    del report.wasxfail
+    report.outcome = "failed"
+    report.longrepr = f"failed {where}, not where its declared deviation fails ({expected}):\n{report.longrepr}"
 
 
 def record_failure(suite: Suite, info: ScenarioInfo, directory: Path) -> None:
@@ -412,3 +428,4 @@ INFO = pytest.StashKey[ScenarioInfo]()
 PROGRESS = pytest.StashKey[Progress]()
 LEDGER = pytest.StashKey[list[dict[str, Any]]]()
 FAILED_STEP = pytest.StashKey[tuple[str, str]]()
+DEVIATION = pytest.StashKey[Deviation]()

@@ -99,11 +99,16 @@ BAD_CONFIGS = {
         "targets.made.adapter: missing",
     ),
     "deviation with a bad category": (
-        GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\ncategory = "oops"\nreason = "r"\n',
+        GOOD
+        + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\nfails_at = "x"\ncategory = "oops"\nreason = "r"\n',
         "deviations[0].category: 'oops' is not one of",
     ),
+    "deviation without the step it fails at": (
+        GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\ncategory = "harness limit"\nreason = "r"\n',
+        "deviations[0].fails_at: missing: the step (or a list of steps) where the scenario fails",
+    ),
     "deviation without reason": (
-        GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\ncategory = "harness limit"\n',
+        GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\nfails_at = "x"\ncategory = "harness limit"\n',
         "deviations[0].reason: missing",
     ),
 }
@@ -244,12 +249,13 @@ BAD_MATRICES = {
         "matrices.m.versions[0]: no release of streamlit in 1.30..1.31",
     ),
     "deviation selecting nothing by kind": (
-        GOOD + '\n[[deviations]]\nscenario = "s"\ncategory = "harness limit"\nreason = "r"\n',
+        GOOD + '\n[[deviations]]\nscenario = "s"\nfails_at = "x"\ncategory = "harness limit"\nreason = "r"\n',
         "deviations[0]: select its targets by target (a name) or adapter",
     ),
     "deviation with bad options": (
         GOOD
-        + '\n[[deviations]]\nadapter = "x"\noptions = 1\nscenario = "s"\ncategory = "harness limit"\nreason = ""\n',
+        + '\n[[deviations]]\nadapter = "x"\noptions = 1\nscenario = "s"\nfails_at = "x"\n'
+        + 'category = "harness limit"\nreason = ""\n',
         "deviations[0].options: must be a table",
     ),
 }
@@ -267,7 +273,7 @@ def test_bad_matrix_names_file_and_key(tmp_path: Path, text: str, expected: str)
 def test_a_deviation_selects_by_adapter_versions_and_options(tmp_path: Path) -> None:
     text = MATRIX + (
         '\n[[deviations]]\nadapter = ["streamlit", "browser"]\nversions = "<1.43"\noptions = { server = "starlette" }\n'
-        'scenario = "s"\ncategory = "implementation bug"\nreason = "r"\n'
+        'scenario = "s"\nfails_at = "x"\ncategory = "implementation bug"\nreason = "r"\n'
     )
     config = load_config(write(tmp_path, text), releases=fake_releases)
     (deviation,) = config.deviations
@@ -287,7 +293,8 @@ def test_an_adapter_module_beside_the_config_needs_no_installing(tmp_path: Path)
 def test_a_deviation_names_several_scenarios_of_one_cause(tmp_path: Path) -> None:
     text = (
         MATRIX
-        + '\n[[deviations]]\nadapter = "streamlit"\nscenarios = ["a", "b"]\ncategory = "harness limit"\nreason = "r"\n'
+        + '\n[[deviations]]\nadapter = "streamlit"\nscenarios = ["a", "b"]\nfails_at = ["x", "y"]\n'
+        + 'category = "harness limit"\nreason = "r"\n'
     )
     config = load_config(write(tmp_path, text), releases=fake_releases)
     (deviation,) = config.deviations

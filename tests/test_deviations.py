@@ -10,23 +10,28 @@ from logoutspec.runner import SuiteRun, run_suite
 PASSING = "st.user keeps the user's information while st.logout is not called"
 
 
-def deviation(scenario: str, versions: str = "", selector: str = 'target = "reference"') -> str:
+def deviation(
+    scenario: str, versions: str = "", selector: str = 'target = "reference"', fails_at: str = "a step"
+) -> str:
     scope = f'versions = "{versions}"\n' if versions else ""
     return (
-        f'\n[[deviations]]\n{selector}\nscenario = "{scenario}"\n{scope}'
+        f'\n[[deviations]]\n{selector}\nscenario = "{scenario}"\n{scope}fails_at = "{fails_at}"\n'
         'category = "implementation bug"\nreason = "for the test"\n'
     )
 
 
-def run_with(tmp_path: Path, deviations: str) -> tuple[SuiteRun, list[dict]]:
-    """Run the reference target (1.50.0); reference-1.53 is declared but not run."""
+def run_with(tmp_path: Path, deviations: str, *args: str) -> tuple[SuiteRun, list[dict]]:
+    """Run the reference target (1.50.0); reference-1.53 and the mutant cookie-kept are declared
+    but not run unless args say so."""
+    tmp_path.mkdir(exist_ok=True)
     config = tmp_path / "conformance.toml"
     targets = (
         '[suite]\ndefault_targets = ["reference"]\n[targets.reference]\nadapter = "reference"\nversion = "1.50.0"\n'
     )
     targets += '[targets."reference-1.53"]\nadapter = "reference"\nversion = "1.53.0"\n'
+    targets += '[targets.kept]\nadapter = "reference"\nversion = "1.50.0"\noptions = { mutation = "cookie-kept" }\n'
     config.write_text(targets + deviations)
-    run = run_suite("--conformance-config", str(config), reports=tmp_path / "reports", cwd=tmp_path, timeout=120)
+    run = run_suite("--conformance-config", str(config), *args, reports=tmp_path / "reports", cwd=tmp_path, timeout=120)
     return run, json.loads((run.reports / "deviations.json").read_text())
 
 
@@ -54,3 +59,22 @@ def test_a_deviation_outside_its_versions_does_not_apply(tmp_path: Path) -> None
     assert run.returncode == 0, run.output
     assert [entry["status"] for entry in ledger] == ["not run", "stale: selects no target of the config"]
     assert f"reference: {PASSING}: stale: selects no target of the config" in run.output
+
+
+DELETES = "The logout response deletes the identity cookie with the name and path it was set with"
+DELETES_STEP = "the logout response deletes the identity cookie with the path it was set with"
+
+
+def test_a_deviation_fails_where_it_says_or_the_failure_is_reported(tmp_path: Path) -> None:
+    """The mutant that keeps the cookie fails at the step that checks the deletion: declared there,
+    an expected failure; declared at another step, a failure naming both steps, so a deviation
+    never hides a scenario that broke somewhere else (a Given that timed out, say)."""
+    at_the_step = deviation(DELETES, selector='target = "kept"', fails_at=DELETES_STEP)
+    run, _ = run_with(tmp_path / "right", at_the_step, "--target", "kept", "-k", "deletes_the_identity_cookie_with")
+    assert run.returncode == 0, run.output
+    assert [r["outcome"] for r in run.records] == ["xfailed"]
+    elsewhere = deviation(DELETES, selector='target = "kept"', fails_at="the browser holds no identity cookie")
+    run, _ = run_with(tmp_path / "wrong", elsewhere, "--target", "kept", "-k", "deletes_the_identity_cookie_with")
+    assert run.returncode == 1, run.output
+    assert [r["outcome"] for r in run.records] == ["failed"]
+    assert f"failed at 'Then {DELETES_STEP}', not where its declared deviation fails" in run.output
