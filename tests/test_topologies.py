@@ -1,4 +1,5 @@
-"""Deployment topologies: Streamlit behind nginx, and replicas behind it (targets/streamlit/topologies.py).
+"""Deployment topologies: Streamlit behind nginx, replicas behind it, st.App mounted in FastAPI
+(targets/streamlit/topologies.py).
 
 The whole suite runs on them as targets (streamlit-proxy, streamlit-replicas in conformance.toml);
 these tests hold what the suite cannot see: that nginx answers under the prefix only, that login and
@@ -15,10 +16,11 @@ import pytest
 import requests
 from test_faults import private_fixtures, processes_mentioning, run_with, write_config
 
-from logoutspec.resources import reserve_port
+from logoutspec.resources import SuiteResources, reserve_port
 from logoutspec.targets.streamlit.processes import StreamlitServer
 from logoutspec.targets.streamlit.provision import provision
-from logoutspec.targets.streamlit.topologies import NginxServer, Topology, nginx_config
+from logoutspec.targets.streamlit.target import StreamlitTarget
+from logoutspec.targets.streamlit.topologies import FASTAPI, FastApiServer, NginxServer, Topology, nginx_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "fixtures" / "apps" / "probe.py"
@@ -70,3 +72,21 @@ def test_a_replica_that_fails_names_the_target_and_the_replica(tmp_path: Path) -
     assert run.returncode == 1, run.output
     assert "target x: Streamlit 1.50.0 did not start: streamlit (backend 1 of 2) did not start" in run.output
     assert not processes_mentioning(str(tmp_path))
+
+
+def test_a_release_without_st_app_cannot_be_mounted_in_fastapi() -> None:
+    options = {"topology": "fastapi"}
+    with pytest.raises(ValueError, match=r"Streamlit 1\.50\.0 has no st\.App \(from 1\.57\.0\)"):
+        StreamlitTarget(name="x", version="1.50.0", options=options, resources=SuiteResources.default())
+
+
+@pytest.mark.streamlit
+def test_st_app_answers_under_the_mount_and_the_host_answers_its_root() -> None:
+    python = provision("1.67.0", extras=(FASTAPI,))
+    with FastApiServer(python, PROBE, "", port=reserve_port(), mount="dash") as server:
+        assert server.base_url == f"http://localhost:{server.port}/dash/"
+        assert requests.get(server.base_url + "_stcore/health", timeout=5).text == "ok"
+        assert 'id="root"' in requests.get(server.base_url, timeout=5).text  # the app's page
+        assert requests.get(f"http://localhost:{server.port}/", timeout=5).json()["site"] == "the FastAPI host"
+        pid = server.pid
+    assert not Path(f"/proc/{pid}").exists()

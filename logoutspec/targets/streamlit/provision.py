@@ -10,7 +10,7 @@ import fcntl
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -66,15 +66,17 @@ def requirements_for(version: str, server: str = "tornado") -> list[str]:
     return [f"{package}=={version}", f"Authlib=={authlib}"]
 
 
-def provision(version: str, server: str = "tornado", cache_root: Path = CACHE_ROOT) -> Path:
+def provision(version: str, server: str = "tornado", cache_root: Path = CACHE_ROOT, extras: Sequence[str] = ()) -> Path:
     """The python executable of a virtualenv with this Streamlit version, created on first use.
 
+    extras are pinned requirements installed beside it (a host framework such as FastAPI), in a
+    virtualenv of their own named after them, so that the plain one stays what Streamlit brings.
     The marker file is written only after the install succeeded, so an interrupted install is
     redone rather than trusted; a file lock keeps parallel test processes from installing twice.
     RuntimeError (one line, naming the version) when the version cannot be installed.
     """
-    requirements = requirements_for(version, server)
-    name = version if server == "tornado" else f"{version}-{server}"
+    requirements = [*requirements_for(version, server), *extras]
+    name = "-".join([version, *([server] if server != "tornado" else []), *(r.split("==")[0] for r in extras)])
     venv_dir = cache_root / name
     marker = venv_dir / _MARKER
     cache_root.mkdir(parents=True, exist_ok=True)

@@ -15,15 +15,25 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from logoutspec.contract import AppSpec, IdpRecord, Person
 from logoutspec.resources import SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
 from logoutspec.targets.streamlit.processes import Server, StreamlitServer, base_url_for
 from logoutspec.targets.streamlit.provision import SERVERS, provision, resolve_version
-from logoutspec.targets.streamlit.topologies import TOPOLOGIES, NginxServer, Topology
+from logoutspec.targets.streamlit.topologies import (
+    FASTAPI,
+    FIRST_ST_APP,
+    TOPOLOGIES,
+    FastApiServer,
+    NginxServer,
+    Topology,
+)
 from logoutspec.targets.streamlit.wire import wire_browser
 
 KNOWN_OPTIONS = ("flags", "server", "topology", "prefix", "replicas")
+DEFAULT_PREFIXES = {"proxy": "proxied", "replicas": "proxied", "fastapi": "dash"}
 
 
 class StreamlitApp:
@@ -118,7 +128,8 @@ class StreamlitTarget(ServedTarget):
     port), "proxy" (behind nginx under the path options.prefix, default "proxied", which is also
     Streamlit's server.baseUrlPath; an app with a base path of its own is served under that one)
     or "replicas" (options.replicas processes, default 2, with the same secrets behind that nginx;
-    see topologies.py for how requests are balanced)."""
+    see topologies.py for how requests are balanced) or "fastapi" (st.App, 1.57+, mounted at the
+    path options.prefix, default "dash", in a FastAPI site served by uvicorn)."""
 
     def __init__(self, *, name: str, version: str, options: Mapping[str, Any], resources: SuiteResources) -> None:
         unknown = set(options) - set(KNOWN_OPTIONS)
@@ -127,7 +138,7 @@ class StreamlitTarget(ServedTarget):
         self.topology = str(options.get("topology", "direct"))
         if self.topology not in TOPOLOGIES:
             raise ValueError(f"option topology: {self.topology!r} is not one of {', '.join(TOPOLOGIES)}")
-        self.prefix = str(options.get("prefix", "proxied" if self.topology != "direct" else "")).strip("/")
+        self.prefix = str(options.get("prefix", DEFAULT_PREFIXES.get(self.topology, ""))).strip("/")
         self.replicas = options.get("replicas", 2 if self.topology == "replicas" else 1)
         if not isinstance(self.replicas, int) or isinstance(self.replicas, bool) or self.replicas < 1:
             raise ValueError(f"option replicas: {self.replicas!r} is not a positive whole number")
@@ -141,7 +152,14 @@ class StreamlitTarget(ServedTarget):
         self.flags = {str(k): str(v) for k, v in dict(options.get("flags", {})).items()}
         if self.server == "starlette":
             self.flags["server.useStarlette"] = "true"
-        self.python: Path = provision(self.version, self.server)  # fails here, at set-up, if it cannot be had
+        extras: tuple[str, ...] = ()
+        if self.topology == "fastapi":
+            if Version(self.version) < Version(FIRST_ST_APP):
+                raise ValueError(f"option topology: Streamlit {self.version} has no st.App (from {FIRST_ST_APP})")
+            if self.flags:
+                raise ValueError("option flags: `streamlit run` flags do not apply to st.App under uvicorn")
+            extras = (FASTAPI,)
+        self.python: Path = provision(self.version, self.server, extras=extras)  # at set-up: fails here
 
     def base_path_of(self, spec: AppSpec) -> str:
         """An app with a base path of its own keeps it (nginx serves that path); the others get the prefix."""
@@ -153,6 +171,8 @@ class StreamlitTarget(ServedTarget):
         base_path = self.base_path_of(spec)
         if self.topology == "direct":
             return StreamlitServer(self.python, app, secrets_toml, port=port, base_path=base_path, options=self.flags)
+        if self.topology == "fastapi":
+            return FastApiServer(self.python, app, secrets_toml, port=port, mount=base_path)
         ports = [self.resources.reserve_port() for _ in range(self.replicas)]
         backends = [
             StreamlitServer(self.python, app, secrets_toml, port=own, base_path=base_path, options=self.flags)

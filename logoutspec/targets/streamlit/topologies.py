@@ -1,4 +1,5 @@
-"""Deployments of several processes: Streamlit behind nginx under a path prefix, and replicas behind it.
+"""Deployments of several processes: Streamlit behind nginx under a path prefix, and replicas behind
+it; and st.App mounted under a prefix in a FastAPI site under uvicorn.
 
 nginx is Debian's package, run as a child process of the harness (`daemon off`, its master and its
 one worker in their own process group, stopped by PID like any AppServer), with its config, pid
@@ -19,11 +20,24 @@ import os
 import shutil
 from collections.abc import Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Self
 
 from logoutspec.targets.streamlit.processes import AppServer
 
-TOPOLOGIES = ("direct", "proxy", "replicas")
+FASTAPI = "fastapi==0.163.2"  # installed beside Streamlit for the fastapi topology (provision's extras)
+FIRST_ST_APP = "1.57.0"  # the first release whose public API has st.App (streamlit/__init__.py)
+FASTAPI_HOST = Path(__file__).with_name("fastapi_host.py")
+# Under an ASGI server Streamlit reads its options from config.toml, not from `streamlit run`'s flags.
+_ASGI_CONFIG = """[server]
+headless = true
+fileWatcherType = "none"
+
+[browser]
+gatherUsageStats = false
+"""
+
+TOPOLOGIES = ("direct", "proxy", "replicas", "fastapi")
 
 _CONFIG = """daemon off;
 master_process on;
@@ -136,3 +150,24 @@ class Topology:
             stack.enter_context(server)
         except (RuntimeError, TimeoutError) as error:
             raise RuntimeError(f"{label} did not start: {error}") from None
+
+
+class FastApiServer(AppServer):
+    """uvicorn on 127.0.0.1 serving fastapi_host.py: a FastAPI site with st.App mounted at /mount/,
+    the app's lifespan handed to FastAPI, Streamlit's own base path empty (the mount is the prefix).
+    python is a provisioned Streamlit 1.57+ with FASTAPI beside it."""
+
+    def __init__(
+        self, python: Path, app: Path, secrets_toml: str, *, port: int, mount: str, start_timeout: float = 30.0
+    ) -> None:
+        command = [str(python), "-m", "uvicorn", "--app-dir", ".", "fastapi_host:app", "--host", "127.0.0.1"]
+        super().__init__(
+            [*command, "--port", str(port)],
+            secrets_toml,
+            port=port,
+            base_path=mount,
+            env={"LOGOUTSPEC_APP": str(app.resolve()), "LOGOUTSPEC_MOUNT": mount.strip("/")},
+            files={FASTAPI_HOST.name: FASTAPI_HOST.read_text(), ".streamlit/config.toml": _ASGI_CONFIG},
+            start_timeout=start_timeout,
+            name="uvicorn",
+        )
