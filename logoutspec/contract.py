@@ -12,6 +12,7 @@ chain of Hops. What the identity provider saw is read from its record (IdpRecord
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -273,6 +274,21 @@ class Target(Protocol):
 
     def close(self) -> None:
         """Stop everything the target started."""
+        ...
+
+
+@runtime_checkable
+class StartsAhead(Protocol):
+    """Optional for a Target: start the apps the coming scenarios will serve before they ask.
+
+    A real server takes about a second to start, and a run needs a dozen (one per app, secrets
+    and base path): started in the background, in the order the scenarios will want them, they
+    are up by the time a scenario asks. serve() still serves any app, started ahead or not.
+    """
+
+    def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
+        """Begin starting these apps (spec and secrets_toml as serve() takes them), in this order,
+        and return at once; a start that fails is reported by serve() of that app."""
         ...
 
 

@@ -21,10 +21,11 @@ import pytest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pytest_bdd.feature import get_features
 
+from logoutspec import hooks
 from logoutspec.causes import causes_by_target, not_exercised
 from logoutspec.compat import collected_features, example_row, scenario_template_of
 from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, adapter_spec, create_target, load_config
-from logoutspec.contract import NotServed, RecordsFailures, Target
+from logoutspec.contract import AppSpec, NotServed, RecordsFailures, StartsAhead, Target
 from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import write_conformance_report
 from logoutspec.resources import SuiteResources
@@ -90,6 +91,10 @@ class Suite:
                 target.close()
         finally:
             self.resources.close()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -226,7 +231,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             item.add_marker(pytest.mark.xfail(strict=True, reason=deviation_reason(deviation)))
             item.stash[DEVIATION] = deviation
     session.config.stash[PROGRESS] = Progress(Counter(item.stash[INFO].target for item in scenarios))
+    start_apps_ahead(session.config, suite, [item for item in scenarios if not item.get_closest_marker("skip")])
     gc.freeze()
+
+
+def start_apps_ahead(config: pytest.Config, suite: Suite, scenarios: list[pytest.Item]) -> None:
+    """Hand each target that starts its servers ahead (StartsAhead) the apps its scenarios will
+    serve, in the order the scenarios run, each once; the steps say which app a scenario serves."""
+    planned: dict[str, dict[tuple[AppSpec, str | None], None]] = {}
+    for item in scenarios:
+        name = item.stash[INFO].target
+        template = scenario_template_of(getattr(item, "obj", None))
+        if template is None or not isinstance(suite.targets[name], StartsAhead):
+            continue
+        steps = template.render(example_row(item.callspec.params) or {}).steps
+        given = [step.name for step in steps if step.type == "given"]
+        app = config.hook.pytest_logoutspec_app_of(given=given, fixtures=suite.resources)
+        if app is not None:
+            planned.setdefault(name, {})[app] = None
+    for name, apps in planned.items():
+        target = suite.targets[name]
+        assert isinstance(target, StartsAhead)
+        target.start_ahead(list(apps))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import tomli
 import tomli_w
@@ -19,23 +20,29 @@ from logoutspec.steps.world import (
 )
 from pytest_bdd import given, parsers, when
 
-from logoutspec.contract import AppSpec, Browser, NavigationError, Tab
+from logoutspec.contract import AppSpec, Browser, NavigationError, SuiteData, Tab, Target
 
 PERSON = "alice"  # the features speak of Alice, the fixture IdP's user "alice"
 TAB_NAMES = {"": None, "the tab": None, "the first tab": "first", "the second tab": "second", "the new tab": "new"}
 
 
-@given(parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml$"))
+DEFAULT_SECRETS = parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml$")
+NAMED_SECRETS = parsers.parse('the {app} app with the secrets.toml "{secrets}"')
+CHANGED_SECRETS = parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml, changed so that (?P<change>.+)$")
+BASE_PATH = parsers.parse('the probe app is served under the base path "{base_path}"')
+
+
+@given(DEFAULT_SECRETS)
 def app_with_default_secrets(world: World, app: str) -> None:
     world.spec = AppSpec(app=app)
 
 
-@given(parsers.parse('the {app} app with the secrets.toml "{secrets}"'))
+@given(NAMED_SECRETS)
 def app_with_secrets(world: World, app: str, secrets: str) -> None:
     world.spec = AppSpec(app=app, secrets=secrets)
 
 
-@given(parsers.re(r"the (?P<app>\w+) app with the default secrets\.toml, changed so that (?P<change>.+)$"))
+@given(CHANGED_SECRETS)
 def app_with_changed_secrets(world: World, app: str, change: str) -> None:
     world.spec = AppSpec(app=app, secrets=f"default, changed so that {change}")
     world.secrets_template = changed_secrets(world.fixtures.secrets_template("default"), change)
@@ -66,9 +73,29 @@ def _table_at(document: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     return document
 
 
-@given(parsers.parse('the probe app is served under the base path "{base_path}"'))
+@given(BASE_PATH)
 def served_under_base_path(world: World, base_path: str) -> None:
     world.spec = replace(world.spec, base_path=base_path)
+
+
+# The Given steps that choose the app a scenario serves (they only set the World's spec and secrets).
+APP_STEPS: tuple[tuple[parsers.StepParser, Callable[..., None]], ...] = (
+    (DEFAULT_SECRETS, app_with_default_secrets),
+    (NAMED_SECRETS, app_with_secrets),
+    (CHANGED_SECRETS, app_with_changed_secrets),
+    (BASE_PATH, served_under_base_path),
+)
+
+
+def pytest_logoutspec_app_of(given: list[str], fixtures: SuiteData) -> tuple[AppSpec, str | None]:
+    """The app a scenario with these Given steps will serve (the harness has its server started
+    ahead): the app-choosing steps applied, in order, to a World that serves nothing."""
+    plan = World(target=cast(Target, None), fixtures=fixtures)
+    for text in given:
+        for parser, choose in APP_STEPS:
+            if parser.is_matching(text):
+                choose(plan, **(parser.parse_arguments(text) or {}))
+    return plan.spec, plan.secrets_template
 
 
 @given("Alice has opened the app without logging in")

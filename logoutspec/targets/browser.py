@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +96,9 @@ class BrowserTarget:
 
     def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> BrowserApp:
         return BrowserApp(self.servers.serve(spec, secrets_toml).base_url, self.new_browser)
+
+    def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
+        self.servers.start_ahead(apps)
 
     def new_browser(self, base_url: str, person: Person | None) -> ChromiumBrowser:
         """A new browser context of the shared Chromium: an empty cookie jar of its own."""

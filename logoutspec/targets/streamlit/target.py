@@ -2,16 +2,17 @@
 
 Nothing is mocked. The fixture IdP runs as a real HTTP server on 127.0.0.1, each app is a real
 `streamlit run` in a private working directory, and the browser is the cookie-jar HttpBrowser
-whose app sessions are protobuf websockets (streamlit/wire.py). Servers start on first
-use and live until the end of the run; scenarios are isolated by fresh browsers and a reset IdP
-record, never by restarts.
+whose app sessions are protobuf websockets (streamlit/wire.py). Servers start ahead of the
+scenarios that want them (or on first use) and live until the end of the run; scenarios are
+isolated by fresh browsers and a reset IdP record, never by restarts.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from contextlib import ExitStack
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ from logoutspec.targets.streamlit.wire import wire_browser
 
 KNOWN_OPTIONS = ("flags", "server", "topology", "prefix", "replicas")
 DEFAULT_PREFIXES = {"proxy": "proxied", "replicas": "proxied", "fastapi": "dash"}
+# Servers starting at once, per target: a start is half waiting, so two keep two cores busy without
+# making the scenario that waits for its server wait much longer.
+START_WORKERS = 2
+AppKey = tuple[AppSpec, str]  # an app spec and the secrets template text it is served with
 
 
 class StreamlitApp:
@@ -50,7 +55,13 @@ class StreamlitApp:
 class ServedTarget:
     """A target whose apps are server processes that speak Streamlit's HTTP and websocket protocol:
     one per app, secrets and base path, started on first use and reused until the end of the run.
-    Subclasses say how a server is made (make_server()) and what it is (the `kind` in messages)."""
+    Subclasses say how a server is made (make_server()) and what it is (the `kind` in messages).
+
+    The servers the run's scenarios will want are started ahead (start_ahead(), the harness calls
+    it once the scenarios are collected), START_WORKERS at a time in background threads, and
+    stopped all at once at the end: a Streamlit server takes about a second to start (half of it
+    waiting, not computing) and half a second to stop, and a run needs a dozen of them.
+    """
 
     capabilities: frozenset[str] = frozenset()
     kind = "server"
@@ -60,23 +71,41 @@ class ServedTarget:
         self.version = version
         self.resources = resources
         self.cookie_secret = secrets.token_urlsafe(32)
-        self.apps: dict[tuple[AppSpec, str], StreamlitApp] = {}
-        self.failed: dict[tuple[AppSpec, str], RuntimeError] = {}
-        self.stack = ExitStack()
+        self.apps: dict[AppKey, StreamlitApp] = {}
+        self.failed: dict[AppKey, RuntimeError] = {}
+        self.starting: dict[AppKey, Future[StreamlitApp]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._running: list[Server] = []  # every server started, in order; appended to by the start threads
+        self._running_lock = threading.Lock()
 
     @property
     def idp(self) -> IdpRecord:
         """The run's fixture IdP server (the harness starts it on first use and stops it)."""
         return self.resources.idp_server().record
 
+    def app_key(self, spec: AppSpec, secrets_toml: str | None) -> AppKey:
+        """What makes one server: the app spec and the secrets template text (named or given)."""
+        return spec, secrets_toml if secrets_toml is not None else self.resources.secrets_template(spec.secrets)
+
+    def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
+        """Queue the start of each app not started yet, in this order, START_WORKERS at a time.
+        The IdP is started first, here: every secrets.toml names it, and its start is not thread-safe."""
+        self.resources.idp_server()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=START_WORKERS, thread_name_prefix=f"start-{self.name}")
+        for spec, secrets_toml in apps:
+            key = self.app_key(spec, secrets_toml)
+            if key not in self.apps and key not in self.starting and key not in self.failed:
+                self.starting[key] = self._pool.submit(self._start_app, *key)
+
     def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> StreamlitApp:
-        template = secrets_toml if secrets_toml is not None else self.resources.secrets_template(spec.secrets)
-        key = (spec, template)
+        key = self.app_key(spec, secrets_toml)
         if key in self.failed:  # a server that would not start is not tried again in every scenario
             raise self.failed[key]
         if key not in self.apps:
+            started_ahead = self.starting.pop(key, None)
             try:
-                self.apps[key] = self._start_app(spec, template)
+                self.apps[key] = started_ahead.result() if started_ahead else self._start_app(*key)
             except RuntimeError as error:
                 self.failed[key] = error
                 raise
@@ -91,6 +120,8 @@ class ServedTarget:
         return spec.base_path
 
     def _start_app(self, spec: AppSpec, template: str) -> StreamlitApp:
+        """Reserve a port, render the secrets for it and start the server (in a start thread or
+        the caller's); the port is reserved just before the server binds it, as late as it can be."""
         port = self.resources.reserve_port()
         base_url = base_url_for(port, self.base_path_of(spec))
         issuer = self.resources.idp_server().issuer
@@ -99,9 +130,11 @@ class ServedTarget:
         )
         server = self.make_server(spec, secrets_toml, port)
         try:
-            self.stack.enter_context(server)
+            server.__enter__()
         except (RuntimeError, TimeoutError) as exc:
             raise RuntimeError(f"target {self.name}: {self.kind} did not start: {exc}") from None
+        with self._running_lock:
+            self._running.append(server)
         return StreamlitApp(server)
 
     def begin_scenario(self) -> None:
@@ -114,9 +147,28 @@ class ServedTarget:
         raise NotImplementedError(f"target {self.name} has no controllable clock")
 
     def close(self) -> None:
-        """Stop every server, by PID, in reverse order of starting (the harness stops the IdP)."""
-        self.stack.close()
+        """Cancel the starts not begun, wait for those under way, then stop every server at once,
+        each by its PID (the harness stops the IdP)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self.starting.clear()
+        with self._running_lock:
+            running, self._running = self._running, []
         self.apps.clear()
+        stop_all(running)
+
+
+def stop_all(servers: Sequence[Server]) -> None:
+    """Stop the servers concurrently, one thread each (stopping is mostly waiting for the process
+    to exit); every one is stopped even if another fails, and the first failure is raised after."""
+    if not servers:
+        return
+    with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="stop") as pool:
+        stops = [pool.submit(server.__exit__, None, None, None) for server in reversed(servers)]
+    failures = [error for stop in stops if (error := stop.exception()) is not None]
+    if failures:
+        raise failures[0]
 
 
 class StreamlitTarget(ServedTarget):

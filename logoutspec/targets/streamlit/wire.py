@@ -13,6 +13,7 @@ StreamlitConnection speaks the websocket protocol the way a browser tab does; wh
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Mapping
 from functools import partial
@@ -134,7 +135,18 @@ class StreamlitConnection:
             raise ConnectionError(f"{self._stream_url} closed the websocket during a script run") from error
         if not isinstance(frame, bytes):
             raise ConnectionError(f"{self._stream_url} sent a text frame; Streamlit sends binary protobuf")
+        acknowledge_at_once(self._socket.sock)
         return frame
+
+
+def acknowledge_at_once(sock: socket.socket | None) -> None:
+    """Have the kernel acknowledge what arrived now, and what arrives next without delay (Linux's
+    TCP_QUICKACK; a no-op elsewhere). Streamlit's Tornado server leaves Nagle's algorithm on for
+    its websocket, so each small frame it sends waits until the one before is acknowledged, and
+    the client's delayed acknowledgement (40 ms on Linux) made every script run take 40 to 80 ms
+    longer. It changes no byte of the conversation, only when the client's ACKs go out."""
+    if sock is not None and hasattr(socket, "TCP_QUICKACK"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
 
 def _parse_cookie_header(header: str) -> dict[str, str]:
