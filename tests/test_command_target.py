@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from logoutspec.contract import AppSpec
+from logoutspec.contract import AppSpec, StartsAhead
 from logoutspec.resources import SuiteResources
 from logoutspec.targets.command import CommandTarget
 
@@ -83,6 +83,37 @@ def test_a_command_that_never_gets_healthy_is_a_clear_error(resources: SuiteReso
     finally:
         target.close()
     assert not children_named("import time; time.sleep(600)")
+
+
+def test_apps_started_ahead_are_the_ones_served_and_stop_together(resources: SuiteResources) -> None:
+    """Started in the background by start_ahead() (as every served target does, Streamlit's too),
+    handed out by serve() without a second start, and stopped together by close()."""
+    target = command_target(resources, command=[sys.executable, "{here}/server.py", "{port}"])
+    assert isinstance(target, StartsAhead)
+    apps = [(AppSpec(), None), (AppSpec(base_path="a"), None), (AppSpec(base_path="b"), None)]
+    try:
+        target.start_ahead(apps)
+        target.start_ahead(apps[:1])  # asked again: started once
+        servers = [target.serve(spec).server for spec, _ in apps]
+        assert len({server.pid for server in servers}) == 3
+        assert target.serve(AppSpec()).server is servers[0]
+        unplanned = target.serve(AppSpec(app="callback"))  # an app nobody announced is started when asked
+        pids = [server.pid for server in [*servers, unplanned.server]]
+    finally:
+        target.close()
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_start_ahead_that_fails_is_reported_when_the_app_is_served(resources: SuiteResources) -> None:
+    target = command_target(resources, command=[sys.executable, "-c", "raise SystemExit(3)"])
+    try:
+        target.start_ahead([(AppSpec(), None)])
+        with pytest.raises(RuntimeError, match=r"target x: command .* did not start: .*exited with code 3"):
+            target.serve(AppSpec())
+        with pytest.raises(RuntimeError, match="exited with code 3"):  # remembered, not tried again
+            target.serve(AppSpec())
+    finally:
+        target.close()
 
 
 @pytest.mark.parametrize(
