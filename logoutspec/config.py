@@ -41,6 +41,7 @@ _DEVIATION_KEYS = {
     "target",
     "adapter",
     "options",
+    "unless_options",
     "versions",
     "scenario",
     "scenarios",
@@ -99,7 +100,9 @@ class Deviation:
     """A known, declared difference between targets and the spec: expected to fail, strictly.
 
     It selects its targets by name (target), or by adapter, options (each one named must be
-    equal) and the version range of the target (versions, e.g. "<1.58"), all that are given.
+    equal) and the version range of the target (versions, e.g. "<1.58"), all that are given; a
+    target whose options include every one of unless_options is not selected (a deployment in
+    which the deviation cannot happen, say, because a limit of that deployment comes first).
     """
 
     category: str
@@ -107,6 +110,7 @@ class Deviation:
     target: str | None = None
     adapter: tuple[str, ...] | None = None
     options: Mapping[str, Any] | None = None
+    unless_options: Mapping[str, Any] | None = None
     versions: str | None = None
     scenario: str | None = None
     rule: str | None = None
@@ -128,6 +132,8 @@ class Deviation:
         if self.adapter is not None and target.adapter not in self.adapter:
             return False
         if any(target.options.get(key) != value for key, value in (self.options or {}).items()):
+            return False
+        if self.unless_options and all(target.options.get(k) == v for k, v in self.unless_options.items()):
             return False
         if self.versions and version in SYMBOLIC_VERSIONS:
             return False  # not resolved yet: the range cannot be decided
@@ -469,14 +475,17 @@ def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
         raise ConfigError(path, prefix, "select its targets by target (a name) or adapter (with versions, options)")
     if "fails_at" not in table:
         raise ConfigError(path, f"{prefix}.fails_at", "missing: the step (or a list of steps) where the scenario fails")
-    lists = ("options", "adapter", "scenarios", "fails_at")
+    lists = ("options", "unless_options", "adapter", "scenarios", "fails_at")
     fields = {key: _string(path, f"{prefix}.{key}", v) for key, v in table.items() if key not in lists}
     if "scenarios" in table:
         fields["scenarios"] = tuple(_string_list(path, f"{prefix}.scenarios", table["scenarios"]))
     fields["fails_at"] = _one_or_more(path, f"{prefix}.fails_at", table["fails_at"])
-    options = _table(path, f"{prefix}.options", table["options"]) if "options" in table else None
+    options, unless = (_table(path, f"{prefix}.{key}", table[key]) if key in table else None for key in lists[:2])
     deviation = Deviation(
-        **fields, options=options, adapter=_one_or_more(path, f"{prefix}.adapter", table.get("adapter"))
+        **fields,
+        options=options,
+        unless_options=unless,
+        adapter=_one_or_more(path, f"{prefix}.adapter", table.get("adapter")),
     )
     if deviation.target is not None and config.target(deviation.target) is None:
         raise ConfigError(path, f"{prefix}.target", f"{deviation.target!r} is not a declared target")

@@ -428,8 +428,9 @@ def selection_text(deviation: dict[str, Any]) -> str:
     if deviation.get("target"):
         return str(deviation["target"])
     adapters = "/".join(deviation.get("adapter") or ())
-    options = " ".join(f"{k}={v}" for k, v in (deviation.get("options") or {}).items())
-    return " ".join(part for part in (adapters, deviation.get("versions"), options) if part)
+    options = [f"{k}={v}" for k, v in (deviation.get("options") or {}).items()]
+    options += [f"unless {k}={v}" for k, v in (deviation.get("unless_options") or {}).items()]
+    return " ".join(part for part in (adapters, deviation.get("versions"), *options) if part)
 
 
 def report_causes(terminalreporter: Any, records: list[dict[str, str | None]]) -> None:

@@ -274,10 +274,13 @@ def test_a_deviation_selects_by_adapter_versions_and_options(tmp_path: Path) -> 
     text = MATRIX + (
         '\n[[deviations]]\nadapter = ["streamlit", "browser"]\nversions = "<1.43"\noptions = { server = "starlette" }\n'
         'scenario = "s"\nfails_at = "x"\ncategory = "implementation bug"\nreason = "r"\n'
+        '\n[[deviations]]\nadapter = "streamlit"\nversions = "<1.43"\nunless_options = { server = "starlette" }\n'
+        'scenario = "s"\nfails_at = "x"\ncategory = "implementation bug"\nreason = "r"\n'
     )
     config = load_config(write(tmp_path, text), releases=fake_releases)
-    (deviation,) = config.deviations
+    deviation, unless = config.deviations
     assert [t.name for t in config.targets.values() if deviation.selects(t)] == ["st-1.42-starlette"]
+    assert [t.name for t in config.targets.values() if unless.selects(t)] == ["st-1.42"]  # not the starlette one
     assert not deviation.selects(config.targets["st-nightly"])  # not resolved: cannot be decided
     assert not deviation.may_select(config.targets["st-nightly"])  # no server option: never
 
