@@ -9,11 +9,17 @@ StreamlitConnection speaks the websocket protocol the way a browser tab does; wh
   must offer the subprotocols `streamlit, <that token>` (a third entry would resume an earlier
   session; a reload sends none), with the browser's cookies in the handshake (StreamlitConnection._open);
 - frames are binary protobuf: BackMsg rerun_script out, ForwardMsgs in until script_finished (proto.py).
+- the websocket is read all the time, as a browser reads it: Streamlit 1.42 to 1.47 close a tab
+  whose pong is a second late, and an idle tab must answer too (FrameReader).
 """
 
 from __future__ import annotations
 
+import queue
+import select
 import socket
+import struct
+import threading
 import time
 from collections.abc import Mapping
 from functools import partial
@@ -70,6 +76,7 @@ class StreamlitConnection:
         self._session_id = ""
         self._page_script_hash = ""
         self._socket = self._open(dict(headers), session or requests.Session())
+        self._frames = FrameReader(self._socket, self._stream_url)
 
     @property
     def session_id(self) -> str:
@@ -88,7 +95,11 @@ class StreamlitConnection:
         return collector.result()
 
     def close(self) -> None:
+        """Close as a tab does: the reader stops, then the closing handshake (if the server has not
+        closed first), then the socket."""
+        self._frames.stop()
         self._socket.close()
+        self._socket.shutdown()
 
     def _open(self, headers: dict[str, str], session: requests.Session) -> websocket.WebSocket:
         """Fetch the XSRF cookie, then open the websocket with the browser's Origin, cookies
@@ -126,17 +137,80 @@ class StreamlitConnection:
         timed_out = TimeoutError(f"no finished script run from {self._stream_url} within {self.timeout} s")
         if remaining <= 0:
             raise timed_out
-        self._socket.settimeout(remaining)
         try:
-            frame = self._socket.recv()
-        except websocket.WebSocketTimeoutException:
+            return self._frames.next(remaining)
+        except queue.Empty:
             raise timed_out from None
-        except websocket.WebSocketConnectionClosedException as error:
-            raise ConnectionError(f"{self._stream_url} closed the websocket during a script run") from error
-        if not isinstance(frame, bytes):
-            raise ConnectionError(f"{self._stream_url} sent a text frame; Streamlit sends binary protobuf")
-        acknowledge_at_once(self._socket.sock)
+
+
+class FrameReader:
+    """Reads a websocket's frames as they arrive, in a thread of its own, as a browser's network
+    stack does whether the page is busy or idle: a ping is answered at once (websocket-client's
+    recv_data sends the pong), every frame is acknowledged at once, and the data frames wait in a
+    queue for next().
+
+    Reading only while waiting for a script run was not enough: Streamlit 1.42 to 1.47 ping every
+    second, and under Tornado 6.5+ (its ping timeout cut to the interval) close a websocket whose
+    pong is a second late ("ping timed out"), so a tab left idle while another browser took more
+    than a second (a busy machine) was closed under the scenario. A browser answers those pings.
+    """
+
+    def __init__(self, ws: websocket.WebSocket, url: str) -> None:
+        self._ws = ws
+        self._url = url
+        self._frames: queue.Queue[bytes | ConnectionError] = queue.Queue()
+        self._ended: ConnectionError | None = None
+        self._wake, self._waker = socket.socketpair()  # stop() wakes the reader's select()
+        self._thread = threading.Thread(target=self._read, name=f"frames of {url}", daemon=True)
+        self._thread.start()
+
+    def next(self, timeout: float) -> bytes:
+        """The next data frame; queue.Empty if none comes within timeout; ConnectionError (every
+        time) once the websocket ended."""
+        if self._ended is not None:
+            raise self._ended
+        frame = self._frames.get(timeout=timeout)
+        if isinstance(frame, ConnectionError):
+            self._ended = frame
+            raise frame
         return frame
+
+    def stop(self) -> None:
+        """Stop reading, so that the caller's thread can close the websocket."""
+        self._waker.send(b"\0")
+        self._thread.join()
+        self._wake.close()
+        self._waker.close()
+
+    def _read(self) -> None:
+        """Read frames until stop() or the end of the websocket, which is queued as a ConnectionError."""
+        while True:
+            readable, _, _ = select.select([self._ws.sock, self._wake], [], [])
+            if self._wake in readable:
+                return
+            try:
+                opcode, data = self._ws.recv_data(control_frame=True)
+            except (OSError, websocket.WebSocketException) as error:
+                self._frames.put(ConnectionError(f"{self._url}: the websocket failed: {error!r}"))
+                return
+            acknowledge_at_once(self._ws.sock)
+            if opcode == websocket.ABNF.OPCODE_BINARY:
+                self._frames.put(data)
+            elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                self._frames.put(ConnectionError(f"{self._url} closed the websocket ({close_reason(data)})"))
+                return
+            elif opcode == websocket.ABNF.OPCODE_TEXT:
+                self._frames.put(ConnectionError(f"{self._url} sent a text frame; Streamlit sends binary protobuf"))
+                return
+
+
+def close_reason(payload: bytes) -> str:
+    """A close frame's status code and reason, as the server sent them (RFC 6455, 5.5.1)."""
+    if len(payload) < 2:
+        return "no status"
+    status = struct.unpack("!H", payload[:2])[0]
+    reason = payload[2:].decode(errors="replace")
+    return f"{status} {reason}".strip()
 
 
 def acknowledge_at_once(sock: socket.socket | None) -> None:
