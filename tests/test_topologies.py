@@ -9,14 +9,18 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import requests
-from test_faults import private_fixtures, processes_mentioning, run_with, write_config
+from test_faults import private_fixtures, processes_mentioning, run_with, wait_for, write_config
 
 from logoutspec.resources import SuiteResources, reserve_port
+from logoutspec.runner import suite_command
 from logoutspec.targets.streamlit.processes import StreamlitServer
 from logoutspec.targets.streamlit.provision import provision
 from logoutspec.targets.streamlit.target import StreamlitTarget
@@ -90,3 +94,64 @@ def test_st_app_answers_under_the_mount_and_the_host_answers_its_root() -> None:
         assert requests.get(f"http://localhost:{server.port}/", timeout=5).json()["site"] == "the FastAPI host"
         pid = server.pid
     assert not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.streamlit
+def test_ctrl_c_while_replicas_run_leaves_no_process(tmp_path: Path) -> None:
+    """nginx's command line names only its private directory, not the run's files: the processes
+    to look for are the run's descendants, collected while they live, until the run has ended."""
+    private_fixtures(tmp_path)
+    config = write_config(tmp_path, 'adapter = "streamlit"\noptions = { topology = "replicas" }')
+    command = suite_command(
+        "--conformance-config", str(config), "-k", "rest_of_the_script_run", reports=tmp_path / "reports"
+    )
+    run = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen: dict[int, str] = {}
+
+    def nginx_serves() -> bool:
+        seen.update({pid: line for pid in descendants(run.pid) if (line := command_line(pid))})
+        return any(line.startswith("nginx: worker") for line in seen.values())
+
+    try:
+        wait_for(nginx_serves, run)
+        run.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while run.poll() is None and time.monotonic() < deadline:  # whatever starts while it stops counts too
+            nginx_serves()
+            time.sleep(0.05)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        run.communicate()
+    assert {"streamlit", "nginx: master", "nginx: worker"} <= {kind(line) for line in seen.values()}, seen
+    assert not [f"{pid}: {line}" for pid, line in seen.items() if command_line(pid) == line]
+
+
+def descendants(pid: int) -> set[int]:
+    """The live processes below pid (children, their children, ...)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+        except (ValueError, OSError):
+            continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def command_line(pid: int) -> str:
+    """A process's command line, "" once it is gone."""
+    try:
+        return (Path(f"/proc/{pid}/cmdline")).read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def kind(line: str) -> str:
+    for name in ("nginx: master", "nginx: worker"):
+        if line.startswith(name):
+            return name
+    return "streamlit" if " -m streamlit run " in line else line.split(" ")[0]

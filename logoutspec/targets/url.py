@@ -68,6 +68,9 @@ class UrlTarget(ServedTarget):
         check_deployment(self.url)
         self.app = DeployedApp(self.url)
 
+    def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
+        """Nothing to start ahead: the deployment runs already (its health route answered at set-up)."""
+
     def serve(self, spec: AppSpec, secrets_toml: str | None = None) -> DeployedApp:
         """The deployed app, if spec is what `logoutspec deploy` wrote; NotServed for anything else."""
         if spec != DEPLOYED or secrets_toml is not None:
