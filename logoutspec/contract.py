@@ -293,6 +293,15 @@ class StartsAhead(Protocol):
 
 
 @runtime_checkable
+class ShowsTopology(Protocol):
+    """Optional for a Target: what runs behind what, in one line, for the report's list of targets
+    (e.g. "nginx on 127.0.0.1 under /proxied/ -> streamlit run"), as the target really deploys it."""
+
+    @property
+    def topology(self) -> str: ...
+
+
+@runtime_checkable
 class RecordsFailures(Protocol):
     """Optional for a Target: keep what a person saw when a scenario failed (browser targets)."""
 

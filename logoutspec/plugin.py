@@ -25,7 +25,7 @@ from logoutspec import hooks
 from logoutspec.causes import causes_by_target, not_exercised
 from logoutspec.compat import collected_features, example_row, scenario_template_of
 from logoutspec.config import Config, ConfigError, Deviation, TargetConfig, adapter_spec, create_target, load_config
-from logoutspec.contract import AppSpec, NotServed, RecordsFailures, StartsAhead, Target
+from logoutspec.contract import AppSpec, NotServed, RecordsFailures, ShowsTopology, StartsAhead, Target
 from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import write_conformance_report
 from logoutspec.resources import SuiteResources
@@ -221,7 +221,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         raise pytest.UsageError(str(error)) from None
     for item in scenarios:
         target = suite.targets[item.stash[INFO].target]
-        item.stash[INFO] = info = replace(item.stash[INFO], target_version=target.version)
+        topology = target.topology if isinstance(target, ShowsTopology) else ""
+        item.stash[INFO] = info = replace(item.stash[INFO], target_version=target.version, target_topology=topology)
         reason = not_applicable(item, target)
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))

@@ -26,6 +26,7 @@ class ScenarioInfo:
     rule: str | None
     scenario: str
     example: str = ""
+    target_topology: str = ""  # what runs behind what (ShowsTopology), "" if the target does not say
 
 
 @dataclass

@@ -31,6 +31,7 @@ SCENARIOS = {  # test name (-k) -> the outcome on a deployment of Streamlit 1.50
     "the_on_click_callback_deletes_the_cookie": "skipped",  # another app
     "a_tab_opened_29_days_after_the_login": "skipped",  # a clock
 }
+DEPLOYED = "a deployment the harness did not start, at "  # how the report describes the topology
 
 
 def url_config(tmp_path: Path, url: str, idp_port: int) -> Path:
@@ -73,7 +74,8 @@ def test_a_url_that_does_not_answer_stops_the_run_with_one_line(tmp_path: Path) 
 def test_the_suite_checks_a_proxy_deployment_started_outside_the_harness(tmp_path: Path) -> None:
     private_fixtures(tmp_path)
     front_port, idp_port = reserve_port(), reserve_port()
-    config = url_config(tmp_path, f"http://localhost:{front_port}/proxied/", idp_port)
+    url = f"http://localhost:{front_port}/proxied/"
+    config = url_config(tmp_path, url, idp_port)
     deployed = tmp_path / "deployed"
     assert logoutspec(["deploy", "x", str(deployed), "--conformance-config", str(config)]) == 0
     backend = StreamlitServer(
@@ -92,6 +94,8 @@ def test_the_suite_checks_a_proxy_deployment_started_outside_the_harness(tmp_pat
     reasons = {r["reason"] for r in records if r["outcome"] == "skipped"}
     assert any("is a deployment the harness did not start" in reason for reason in reasons), reasons
     assert any("lacks the capability 'clock'" in reason for reason in reasons), reasons
+    assert {r["target_topology"] for r in records} == {f"{DEPLOYED}{url}; the fixture IdP on 127.0.0.1:{idp_port}"}
+    assert f"Deployed as: {DEPLOYED}{url}" in (tmp_path / "reports" / "conformance.md").read_text()
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
     assert not processes_mentioning(str(tmp_path))
 

@@ -65,7 +65,7 @@ def render_html(report: Report) -> str:
 def html_summary(report: Report) -> list[str]:
     labels = ["", *SUMMARY_HEADERS[1:]]
     rows = [html_row(labels, map(esc, summary_cells(s, report.rule_count))) for s in report.summaries()]
-    described = [f"<li><b>{esc(t.name)}</b>: {linked(t.description)}</li>" for t in report.targets if t.description]
+    described = [f"<li><b>{esc(t.name)}</b>: {linked(t.described)}</li>" for t in report.targets if t.described]
     listing = [f'<ul class="targets">{"".join(described)}</ul>'] if described else []
     table = html_table("summary", SUMMARY_HEADERS, [rows])
     return ['<section id="summary"><h2>Summary</h2>', *table, *listing, "</section>"]

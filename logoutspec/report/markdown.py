@@ -40,7 +40,7 @@ def markdown_summary(report: Report) -> list[str]:
         name, *counts = summary_cells(summary, report.rule_count)
         lines.append(md_row([f"**{md(name)}**", *counts]))
     lines.append("")
-    lines += [f"- **{md(t.name)}**: {md(t.description)}" for t in report.targets if t.description]
+    lines += [f"- **{md(t.name)}**: {md(t.described)}" for t in report.targets if t.described]
     return [*lines, ""] if lines[-1] else lines
 
 

@@ -150,6 +150,13 @@ class TargetColumn:
     description: str
     causes: tuple[Cause, ...] = ()  # the distinct causes of its failed scenarios, the largest first
     blocked_by: Cause | None = None  # set when the target could not be exercised: what stopped it
+    topology: str = ""  # what runs behind what, as the target said it deploys (results.json's target_topology)
+
+    @property
+    def described(self) -> str:
+        """The description the config gives, then the topology the target reported."""
+        topology = f"Deployed as: {self.topology}." if self.topology else ""
+        return " ".join(part for part in (self.description, topology) if part)
 
 
 @dataclass(frozen=True)
@@ -199,9 +206,12 @@ def target_columns(records: Sequence[dict[str, str | None]], config: Config | No
     names = sorted(versions, key=lambda name: declared.index(name) if name in declared else len(declared))
     found = {name: config.target(name) for name in names} if config else {}
     descriptions = {name: target.description for name, target in found.items() if target}
+    topologies = {str(record["target"]): str(record.get("target_topology") or "") for record in records}
     causes, blocked = causes_by_target(records), not_exercised(records)
     return tuple(
-        TargetColumn(name, versions[name], descriptions.get(name, ""), tuple(causes[name]), blocked.get(name))
+        TargetColumn(
+            name, versions[name], descriptions.get(name, ""), tuple(causes[name]), blocked.get(name), topologies[name]
+        )
         for name in names
     )
 

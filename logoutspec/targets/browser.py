@@ -100,6 +100,10 @@ class BrowserTarget:
     def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
         self.servers.start_ahead(apps)
 
+    @property
+    def topology(self) -> str:
+        return f"headless Chromium -> {self.servers.topology}"
+
     def new_browser(self, base_url: str, person: Person | None) -> ChromiumBrowser:
         """A new browser context of the shared Chromium: an empty cookie jar of its own."""
         if self._chromium is None:

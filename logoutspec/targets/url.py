@@ -68,6 +68,10 @@ class UrlTarget(ServedTarget):
         check_deployment(self.url)
         self.app = DeployedApp(self.url)
 
+    @property
+    def topology(self) -> str:
+        return f"a deployment the harness did not start, at {self.url}; the fixture IdP on {IDP_HOST}:{self.idp_port}"
+
     def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
         """Nothing to start ahead: the deployment runs already (its health route answered at set-up)."""
 

@@ -30,6 +30,7 @@ from logoutspec.targets.streamlit.topologies import (
     FastApiServer,
     NginxServer,
     Topology,
+    describe_topology,
 )
 from logoutspec.targets.streamlit.wire import wire_browser
 
@@ -187,14 +188,14 @@ class StreamlitTarget(ServedTarget):
         unknown = set(options) - set(KNOWN_OPTIONS)
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(KNOWN_OPTIONS)}")
-        self.topology = str(options.get("topology", "direct"))
-        if self.topology not in TOPOLOGIES:
-            raise ValueError(f"option topology: {self.topology!r} is not one of {', '.join(TOPOLOGIES)}")
-        self.prefix = str(options.get("prefix", DEFAULT_PREFIXES.get(self.topology, ""))).strip("/")
-        self.replicas = options.get("replicas", 2 if self.topology == "replicas" else 1)
+        self.deployment = str(options.get("topology", "direct"))
+        if self.deployment not in TOPOLOGIES:
+            raise ValueError(f"option topology: {self.deployment!r} is not one of {', '.join(TOPOLOGIES)}")
+        self.prefix = str(options.get("prefix", DEFAULT_PREFIXES.get(self.deployment, ""))).strip("/")
+        self.replicas = options.get("replicas", 2 if self.deployment == "replicas" else 1)
         if not isinstance(self.replicas, int) or isinstance(self.replicas, bool) or self.replicas < 1:
             raise ValueError(f"option replicas: {self.replicas!r} is not a positive whole number")
-        if self.topology == "replicas" and self.replicas < 2:
+        if self.deployment == "replicas" and self.replicas < 2:
             raise ValueError("option replicas: the replicas topology needs at least 2")
         super().__init__(name=name, version=resolve_version(version), resources=resources)  # "latest" resolved
         self.kind = f"Streamlit {self.version}"
@@ -205,13 +206,18 @@ class StreamlitTarget(ServedTarget):
         if self.server == "starlette":
             self.flags["server.useStarlette"] = "true"
         extras: tuple[str, ...] = ()
-        if self.topology == "fastapi":
+        if self.deployment == "fastapi":
             if Version(self.version) < Version(FIRST_ST_APP):
                 raise ValueError(f"option topology: Streamlit {self.version} has no st.App (from {FIRST_ST_APP})")
             if self.flags:
                 raise ValueError("option flags: `streamlit run` flags do not apply to st.App under uvicorn")
             extras = (FASTAPI,)
         self.python: Path = provision(self.version, self.server, extras=extras)  # at set-up: fails here
+
+    @property
+    def topology(self) -> str:
+        """What runs behind what (the report lists it with the target)."""
+        return describe_topology(self.deployment, self.version, self.prefix, self.replicas)
 
     def base_path_of(self, spec: AppSpec) -> str:
         """An app with a base path of its own keeps it (nginx serves that path); the others get the prefix."""
@@ -221,9 +227,9 @@ class StreamlitTarget(ServedTarget):
         """`streamlit run` on port, or (proxy, replicas) nginx on port in front of Streamlit on ports of their own."""
         app = self.resources.app(spec.app)
         base_path = self.base_path_of(spec)
-        if self.topology == "direct":
+        if self.deployment == "direct":
             return StreamlitServer(self.python, app, secrets_toml, port=port, base_path=base_path, options=self.flags)
-        if self.topology == "fastapi":
+        if self.deployment == "fastapi":
             return FastApiServer(self.python, app, secrets_toml, port=port, mount=base_path)
         ports = [self.resources.reserve_port() for _ in range(self.replicas)]
         backends = [

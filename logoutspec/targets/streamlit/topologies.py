@@ -108,6 +108,20 @@ def nginx_binary() -> str:
     return found
 
 
+def describe_topology(kind: str, version: str, prefix: str, replicas: int) -> str:
+    """One line of what runs behind what in a deployment of this kind (TOPOLOGIES)."""
+    run = f"streamlit run (Streamlit {version})"
+    front = f"nginx on 127.0.0.1 under /{prefix}/ -> "
+    if kind == "proxy":
+        return f"{front}{run} with server.baseUrlPath {prefix}"
+    if kind == "replicas":
+        balance = "no sticky sessions: /auth/login to replica 1, /oauth2callback to replica 2, the rest round robin"
+        return f"{front}{replicas} x {run} with server.baseUrlPath {prefix}, the same secrets; {balance}"
+    if kind == "fastapi":
+        return f"uvicorn on 127.0.0.1 -> a FastAPI site -> st.App (Streamlit {version}) mounted at /{prefix}/"
+    return f"{run} on 127.0.0.1, reached on its own port"
+
+
 class NginxServer(AppServer):
     """nginx in front of backends on 127.0.0.1, as a non-daemon child process in a private prefix
     directory; healthy once Streamlit's health route answers through it."""
