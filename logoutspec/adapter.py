@@ -14,8 +14,9 @@ What an adapter gets:
 - the interface it implements and the values it returns: Target, App, Browser, Tab, AppSpec,
   ScriptRun, Element, Hop, SetCookie, Cookie, Person, IdpRecord, IdpEvent, NavigationError,
   NotServed (serve() raises it for an app it cannot serve: the scenario is not applicable),
-  RecordsFailures (optional: keep a screenshot of a failed scenario), StartsAhead (optional:
-  start the apps the collected scenarios will serve before they ask), CAPABILITIES;
+  RecordsFailures (optional: keep a screenshot of a failed scenario), ShowsTopology (optional: what
+  runs behind what, for the report), StartsAhead (optional: start the apps the collected scenarios
+  will serve before they ask), CAPABILITIES;
 - SuiteResources, the harness's side: the app scripts and secrets templates the features were
   written against, the people of the fixture IdP, the IdP itself (idp_server(): a real server on
   127.0.0.1; mocked_idp(): in process, for `responses`), render_secrets() (the secrets contract:
@@ -50,6 +51,7 @@ from logoutspec.contract import (
     RecordsFailures,
     ScriptRun,
     SetCookie,
+    ShowsTopology,
     StartsAhead,
     Tab,
     Target,
@@ -82,6 +84,7 @@ __all__ = [
     "RecordsFailures",
     "ScriptRun",
     "SetCookie",
+    "ShowsTopology",
     "StartsAhead",
     "StreamlitConnection",
     "SuiteResources",
