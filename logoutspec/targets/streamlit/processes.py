@@ -24,6 +24,10 @@ import requests
 from logoutspec.resources import reserve_port
 
 _HEALTH_POLL_INTERVAL = 0.05
+# Seconds for `streamlit run` to answer its health route: a bound that catches a hang, not a speed
+# check (about 1 s idle). 30 s failed whole releases of a history run on 2 cores at load 15 to 50,
+# where every release ran two suites and each started its servers two at a time.
+STREAMLIT_START_TIMEOUT = 90.0
 SECRETS_FILE = ".streamlit/secrets.toml"  # relative to the server's working directory
 
 
@@ -204,7 +208,7 @@ class StreamlitServer(AppServer):
         port: int | None = None,
         base_path: str = "",
         options: Mapping[str, str] | None = None,
-        start_timeout: float = 30.0,
+        start_timeout: float = STREAMLIT_START_TIMEOUT,
     ) -> None:
         self.python = python
         self.app = app.resolve()
