@@ -95,6 +95,26 @@ Feature: st.logout
       And the tab is on the app's home page
 
   @streamlit:>=1.42
+  Rule: Logging out on another page of a multipage app ends on the app's home page
+    > "This command removes the user's information from st.user, deletes their identity cookie,
+    > and redirects them back to your app's home page."
+    > "[...] and redirects them to perform a proper logout from the OAuth provider (if available)
+    > before returning to your app's home page."
+    > (st.logout, docs 1.50.0 and 1.53.0; Streamlit 1.42 and later. The home page of a multipage
+    > app is its default page, at the app's base URL, whichever page st.logout was called on. The
+    > app is fixtures/apps/multipage.py: st.navigation with a home page and an "account" page.)
+
+    Scenario: Logging out on the account page ends on the home page, logged out
+      Given the multipage app with the default secrets.toml
+      And Alice is logged in on the page "account"
+      Then the tab shows "This is the account page."
+      When she clicks "Log out"
+      Then the browser holds no identity cookie
+      And the tab is on the app's home page
+      And the tab shows "This is the home page."
+      And the tab shows st.user {"is_logged_in": false}
+
+  @streamlit:>=1.42
   Rule: Logging out creates a new session
     > "This creates a new session."
     > (st.logout, docs 1.50.0; Streamlit 1.42 and later)
@@ -109,6 +129,49 @@ Feature: st.logout
       Given Alice is logged in
       When she reruns the app
       Then the tab runs in the same session
+
+  @streamlit:>=1.42
+  Rule: A session st.logout ran in cannot be resumed
+    > "This creates a new session."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later. The documentation is silent on resuming,
+    > but the promise is only kept if the logged-out session never comes back: Streamlit's frontend
+    > asks to resume its last session when it reconnects after a dropped connection, naming it as
+    > the third entry of the websocket's Sec-WebSocket-Protocol, and any client can do the same.
+    > Streamlit 1.67.0 marks the session st.logout ran in as never to be resumed
+    > (streamlit/runtime/websocket_session_manager.py, lines 149-152 and 269-275, in 1.67.0);
+    > earlier releases give it back, with what the app kept in it, to whoever asks.)
+
+    Scenario: A tab that asks to resume the session she logged out of gets a new, logged-out session
+      Given Alice is logged in
+      When she clicks "Log out"
+      And she opens a new tab that asks to resume the session she logged out of
+      Then the tab runs in a new session
+      And the new tab shows st.user {"is_logged_in": false}
+
+  @streamlit:>=1.42
+  Rule: A session is resumed only for the identity it has
+    > "st.user only reads from the identity cookie at the start of a session."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later. The documentation is silent on resuming,
+    > but st.user comes from the identity cookie, so a session's id must not stand in for it: a
+    > connection that asks to resume a logged-in session without her identity cookie must get a
+    > new session, logged out. Her own browser, presenting the same cookie, gets her session back,
+    > as after a dropped connection. Streamlit 1.61.0 resumes a session only for the identity it
+    > has (AppSession.matches_user_info, streamlit/runtime/websocket_session_manager.py, lines
+    > 284-292, in 1.67.0); earlier releases resume it for anyone who names it.)
+
+    Scenario: Another browser that asks to resume her session gets a new, logged-out session
+      Given Alice is logged in
+      And she has closed the tab
+      When a new tab in another browser, where nobody is logged in, asks to resume her session
+      Then the tab runs in a new session
+      And the new tab shows st.user {"is_logged_in": false}
+
+    Scenario: Her own browser that asks to resume her session gets it back, logged in
+      Given Alice is logged in
+      And she has closed the tab
+      When she opens a new tab that asks to resume that session
+      Then the tab runs in the same session
+      And the new tab shows st.user logged in as "Alice Liddell"
 
   @streamlit:>=1.42
   Rule: Other sessions of the same browser keep their st.user

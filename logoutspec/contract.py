@@ -186,6 +186,10 @@ class Tab(Protocol):
         """Reload the page: a new session that reads the cookies anew."""
         ...
 
+    def close(self) -> None:
+        """Close the tab: its app session is disconnected (Streamlit keeps it a while for a reconnect)."""
+        ...
+
 
 class Browser(Protocol):
     """A browser: one cookie jar shared by its tabs."""
@@ -195,7 +199,12 @@ class Browser(Protocol):
         """The redirect chain of every navigation, oldest first."""
         ...
 
-    def open_tab(self, path: str = "") -> Tab: ...
+    def open_tab(self, path: str = "", resume: str | None = None) -> Tab:
+        """Open the page at path (relative to the app's home page) in a new tab. resume, when given, is
+        the id of an earlier app session that the page's connection asks to resume, as Streamlit's
+        frontend does when it reconnects after a dropped connection (the third entry of the
+        websocket's Sec-WebSocket-Protocol): whether it gets that session back is the server's call."""
+        ...
 
     def cookies(self) -> list[Cookie]: ...
 
@@ -324,6 +333,7 @@ class Connection(Protocol):
 
 
 class Connector(Protocol):
-    """Opens an app session for a page URL with the browser's request headers (Cookie, Origin)."""
+    """Opens an app session for a page URL with the browser's request headers (Cookie, Origin);
+    resume, passed only when a tab asks to resume an earlier session, is that session's id."""
 
-    def __call__(self, page_url: str, headers: dict[str, str]) -> Connection: ...
+    def __call__(self, page_url: str, headers: dict[str, str], resume: str | None = None) -> Connection: ...

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
-from . import auth
+from . import auth, server
 from .runtime import AppSession, ScriptRun, ScriptRunner, StreamlitAPIException
 from .server import DEFAULT_VERSION, IDP_LOGOUT_VERSION, ReferenceServer, Request, Response
 
@@ -43,6 +43,9 @@ LOCAL_LOGOUT_RULE = "When the identity provider's logout is not available, st.lo
 USER_TOKENS_RULE = "st.logout empties st.user.tokens along with the rest of st.user"
 CALLBACK_LOGOUT_RULE = "st.logout as a button's on_click callback logs out as it does in the script"
 TOKEN_EXPIRY_RULE = "Streamlit does not check the identity token's expiry once the user is logged in"
+LOGGED_OUT_SESSION_RULE = "A session st.logout ran in cannot be resumed"
+RESUME_IDENTITY_RULE = "A session is resumed only for the identity it has"
+MULTIPAGE_LOGOUT_RULE = "Logging out on another page of a multipage app ends on the app's home page"
 
 
 @dataclass(frozen=True)
@@ -866,3 +869,41 @@ def logout_callback_not_redirected() -> list[Patch]:
         return replace(run, auth_redirect=None) if from_callback and to_logout else run
 
     return [wrapping(ScriptRunner, "execute", without_redirect)]
+
+
+@mutation("logged-out-session-resumable", rule=LOGGED_OUT_SESSION_RULE)
+def logged_out_session_resumable() -> list[Patch]:
+    """A connection that names the session st.logout ran in gets it back, when it has no identity cookie.
+
+    As in Streamlit 1.61 to 1.66, which resume a session for the identity it has and nothing else:
+    st.logout empties that identity, so a connection without the cookie matches it.
+    """
+    return [Patch(server, "session_resumable", lambda session, user_info: session.user_info == user_info)]
+
+
+@mutation("session-resumed-for-anyone", rule=RESUME_IDENTITY_RULE)
+def session_resumed_for_anyone() -> list[Patch]:
+    """A connection that names a session gets it back, with its st.user, whatever identity cookie it has.
+
+    As in Streamlit before 1.61, which took a session's id as the right to resume it.
+    """
+    return [Patch(server, "session_resumable", lambda session, _user_info: not session.logged_out)]
+
+
+@mutation("logout-returns-to-its-page", rule=MULTIPAGE_LOGOUT_RULE)
+def logout_returns_to_its_page() -> list[Patch]:
+    """Logging out on a page of a multipage app other than the home page ends on that page.
+
+    As when st.logout keeps the user on the page it was called on, its URL path kept (the query
+    dropped), which a single-page app never shows.
+    """
+
+    def ask_to_return(runner: ScriptRunner) -> None:
+        page = runner.session.page_path
+        if page:
+            runner.auth_redirect = f"{runner.auth_redirect}?{urlencode({'next': runner.session.base_path + page})}"
+
+    return [
+        st_logout_then(ask_to_return),
+        logout_endpoint(redirecting_to(lambda home, request: request.query.get("next", home))),
+    ]

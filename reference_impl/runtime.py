@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from .auth import LOGIN_PATH, LOGOUT_PATH, AuthSecrets, encode_provider_token
 
@@ -97,6 +98,7 @@ class AppSession:
         self.page_url = page_url  # the page the tab shows, as a Streamlit session knows it
         self.user_info = user_info
         self.closed = False
+        self.logged_out = False  # st.logout ran in it: no reconnect may resume it
         self.runner: ScriptRunner | None = None  # the script run in progress: where st calls act
         self.callbacks: dict[str, Callable[[], Any]] = {}  # widget id -> on_click of the last run
 
@@ -118,8 +120,42 @@ class AppSession:
             raise RuntimeError(f"session {self.session_id} is closed")
         return ScriptRunner(self, trigger).execute()
 
+    @property
+    def page_path(self) -> str:
+        """The page the tab shows, as a path below the base path: "" for the home page."""
+        return urlsplit(self.page_url).path.removeprefix(self.base_path.rstrip("/")).strip("/")
+
     def close(self) -> None:
+        """Disconnect: the server keeps the session, which a reconnect may resume."""
         self.closed = True
+
+    def reopen(self) -> None:
+        self.closed = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """st.Page: one page of a multipage app, here a function of the app script."""
+
+    page: Callable[[], Any]
+    title: str | None = None
+    url_path: str | None = None
+    default: bool = False
+
+    @property
+    def path(self) -> str:
+        """Where the page is served below the base path: "" for the default page, as in Streamlit."""
+        return "" if self.default else (self.url_path if self.url_path is not None else self.page.__name__)
+
+    def run(self) -> None:
+        self.page()
+
+
+def navigation(pages: list[Page], shown: str) -> Page:
+    """st.navigation: the page the tab's URL names, else the default page (the first one unless one
+    says default=True), as Streamlit runs its default page for a URL it does not know."""
+    default = next((page for page in pages if page.default), pages[0])
+    return next((page for page in pages if page.path == shown), default)
 
 
 @functools.lru_cache(maxsize=16)
@@ -191,6 +227,8 @@ class ScriptRunner:
             write=self.write,
             markdown=self.markdown,
             json=self.json,
+            Page=Page,
+            navigation=lambda pages, **_layout: navigation(list(pages), session.page_path),
         )
         return module
 
@@ -208,6 +246,7 @@ class ScriptRunner:
         The script goes on running: st.user is logged out for the rest of this run.
         """
         self.session.user_info.clear()
+        self.session.logged_out = True
         self.auth_redirect = f"{self.session.base_path}{LOGOUT_PATH}"
 
     def button(self, label: str, key: str | None = None, on_click: Callable[[], Any] | None = None) -> bool:

@@ -81,6 +81,7 @@ class ReferenceServer:
         self.behaviour = VersionBehaviour.of(version)
         self.oidc = auth.OidcClient(http)
         self.pending_logins = auth.PendingLogins()
+        self.sessions: dict[str, AppSession] = {}  # every session by id, kept for a reconnect
 
     def handle(self, request: requests.PreparedRequest) -> Response:
         """Answer one HTTP request: (status, headers, with one Set-Cookie entry per cookie, body)."""
@@ -93,10 +94,13 @@ class ReferenceServer:
         cookies = parse_cookie_header(request.headers.get("Cookie", ""))
         return route(Request(dict(parse_qsl(url.query)), cookies))
 
-    def connect(self, page_url: str, headers: dict[str, str]) -> AppSession:
-        """Open a new session on page_url; st.user comes from the identity cookie, read here and only here.
+    def connect(self, page_url: str, headers: dict[str, str], resume: str | None = None) -> AppSession:
+        """Open a session on page_url; st.user comes from the identity cookie, read here and only here.
 
-        Nothing st.user depends on is in page_url: the session only knows which page it shows.
+        Nothing st.user depends on is in page_url: the session only knows which page it shows. resume
+        is the id of an earlier session the connection asks to resume (Streamlit's websocket: the third
+        Sec-WebSocket-Protocol entry, sent by the frontend when it reconnects after a dropped
+        connection); it is given back only as session_resumable() allows, else a new session starts.
         """
         request_headers = CaseInsensitiveDict(headers)
         cookies = parse_cookie_header(request_headers.get("Cookie", ""))
@@ -108,9 +112,15 @@ class ReferenceServer:
         if user_info and self.behaviour.tokens_cookie and auth.TOKENS_COOKIE in cookies:
             tokens = self._signed_cookie(cookies, auth.TOKENS_COOKIE)
             user_info["tokens"] = auth.exposed_tokens(tokens, self.secrets.expose_tokens)
-        return AppSession(
+        earlier = self.sessions.get(resume or "")
+        if earlier is not None and earlier.closed and session_resumable(earlier, user_info):
+            earlier.reopen()
+            return earlier
+        session = AppSession(
             app=self.app, secrets=self.secrets, base_path=self.base_path, page_url=page_url, user_info=user_info
         )
+        self.sessions[session.session_id] = session
+        return session
 
     def _health(self, _request: Request) -> Response:
         return 200, [("Content-Type", "text/plain")], "ok"
@@ -195,6 +205,12 @@ class ReferenceServer:
 
     def _redirect_home(self, *set_cookies: str) -> Response:
         return redirect(self.base_path, *set_cookies)
+
+
+def session_resumable(session: AppSession, user_info: dict[str, Any]) -> bool:
+    """A reconnect may resume a session only if st.logout never ran in it ("Logging out creates a new
+    session") and it presents the identity the session has: a session id alone is no credential."""
+    return not session.logged_out and session.user_info == user_info
 
 
 def redirect(location: str, *set_cookies: str) -> Response:

@@ -265,6 +265,28 @@ def opens_address(world: World, address: str) -> None:
     world.current = "new"
 
 
+@given("she has closed the tab")
+def closed_tab(world: World) -> None:
+    tab = world.tab()
+    world.session_before = tab.session_id
+    tab.close()
+
+
+@when(parsers.re(r"she opens a new tab that asks to resume (?:the session she logged out of|that session)$"))
+def opens_tab_resuming(world: World) -> None:
+    """A new tab of her browser whose connection asks for the session her tab ran in before her last
+    step (the one she logged out of, or the one whose tab she closed), as a reconnect does."""
+    world.tabs["new"] = world.browsers[0].open_tab(resume=world.session_before)
+    world.current = "new"
+
+
+@when("a new tab in another browser, where nobody is logged in, asks to resume her session")
+def other_browser_resumes(world: World) -> None:
+    """Someone who learned the id of her session presents it from a browser without her cookies."""
+    world.tabs["new"] = world.open_browser(None).open_tab(resume=world.session_before)
+    world.current = "new"
+
+
 @when(parsers.re(r"(?P<days>\d+) days(?: and (?P<seconds>\d+) seconds?)? pass$"))
 def time_passes(world: World, days: str, seconds: str | None) -> None:
     world.target.advance_clock(int(days) * 86400 + int(seconds or 0))

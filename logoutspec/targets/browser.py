@@ -19,6 +19,7 @@ under one deadline, never by sleeping: the sync API delivers events only while a
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -250,8 +251,11 @@ class ChromiumBrowser:
             self._chains.append(redirect_chain(request))
         return list(self._chains)
 
-    def open_tab(self, path: str = "") -> ChromiumTab:
-        tab = ChromiumTab(self, self.context.new_page())
+    def open_tab(self, path: str = "", resume: str | None = None) -> ChromiumTab:
+        page = self.context.new_page()
+        if resume is not None:
+            page.add_init_script(resuming_websocket_script(resume))
+        tab = ChromiumTab(self, page)
         tab.load(urljoin(self.base_url, path))
         return tab
 
@@ -377,6 +381,10 @@ class ChromiumTab:
         sockets = len(self.sessions.sockets)
         self.page.reload(wait_until="commit")
         self._await_new_session(sockets)
+
+    def close(self) -> None:
+        """Close the page, and with it the app's websocket."""
+        self.page.close()
 
     @property
     def _last(self) -> FinishedRun:
@@ -614,6 +622,25 @@ class SocketReader:
         if collector.feed(payload):
             self.finished.append(FinishedRun(self.socket, collector.session_id, collector.result()))
             self.collector = RunCollector(collector.session_id, collector.page_script_hash)
+
+
+def resuming_websocket_script(session_id: str) -> str:
+    """A script that runs in the page before the frontend and makes the first app websocket it opens
+    ask to resume session_id: the frontend offers ["streamlit", <XSRF token>, <last session id>],
+    the last only after a dropped connection; this adds it on a page load, nothing else changed."""
+    return f"""(() => {{
+  const Native = window.WebSocket;
+  let resume = {json.dumps(session_id)};
+  window.WebSocket = class extends Native {{
+    constructor(url, protocols) {{
+      if (resume !== null && String(url).split("?")[0].endsWith("{APP_STREAM}") && Array.isArray(protocols)) {{
+        protocols = [...protocols.slice(0, 2), resume];
+        resume = null;
+      }}
+      super(url, protocols);
+    }}
+  }};
+}})();"""
 
 
 def close_unless_gone(closable: BrowserContext | PlaywrightBrowser, chromium: PlaywrightBrowser | None) -> None:

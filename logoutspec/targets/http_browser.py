@@ -35,10 +35,10 @@ class HttpBrowser:
         self.navigations: list[list[Hop]] = []
         self.tabs: list[HttpTab] = []
 
-    def open_tab(self, path: str = "") -> HttpTab:
+    def open_tab(self, path: str = "", resume: str | None = None) -> HttpTab:
         tab = HttpTab(self)
         self.tabs.append(tab)
-        tab.load(urljoin(self.base_url, path))
+        tab.load(urljoin(self.base_url, path), resume)
         return tab
 
     def cookies(self) -> list[Cookie]:
@@ -153,11 +153,16 @@ class HttpTab:
         assert self.runs, "the tab has not run the app"
         return self.runs[-1]
 
-    def load(self, url: str) -> None:
-        """Navigate to url and start a new app session on the page it lands on."""
+    def load(self, url: str, resume: str | None = None) -> None:
+        """Navigate to url and open an app session on the page it lands on: a new one, unless the
+        server gives back the earlier session `resume` asks for (passed to the Connector only then)."""
         self.close()
         self.url = self.browser.navigate(url)
-        self.connection = self.browser.connect(self.url, self.browser.session_headers(self.url))
+        headers = self.browser.session_headers(self.url)
+        if resume is None:
+            self.connection = self.browser.connect(self.url, headers)
+        else:
+            self.connection = self.browser.connect(self.url, headers, resume=resume)
         self.run(None)
 
     def click(self, label: str) -> None:

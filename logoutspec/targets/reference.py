@@ -71,8 +71,8 @@ class ReferenceApp:
     def new_browser(self, person: Person | None = None) -> HttpBrowser:
         return HttpBrowser(self.base_url, self.connect, person, in_process_session())
 
-    def connect(self, page_url: str, headers: dict[str, str]) -> ReferenceConnection:
-        return ReferenceConnection(self.server.connect(page_url, headers))
+    def connect(self, page_url: str, headers: dict[str, str], resume: str | None = None) -> ReferenceConnection:
+        return ReferenceConnection(self.server.connect(page_url, headers, resume))
 
     def mount(self, mock: responses.RequestsMock) -> None:
         origin = self.base_url.split("/", 3)[:3]

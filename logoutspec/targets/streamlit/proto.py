@@ -8,7 +8,8 @@ below are the whole contract with the server. Everything else in a message is sk
 Field numbers, checked against the descriptors of Streamlit 1.50.0 (streamlit/proto/*_pb2.py):
 
     BackMsg.rerun_script = 11                        (ClientState)
-    ClientState.query_string = 1, .widget_states = 2 (WidgetStates), .page_script_hash = 3
+    ClientState.query_string = 1, .widget_states = 2 (WidgetStates), .page_script_hash = 3,
+                .page_name = 4
     WidgetStates.widgets = 1                         (repeated WidgetState)
     WidgetState.id = 1, .trigger_value = 2           (bool, in oneof value)
     ForwardMsg.new_session = 4, .delta = 5, .script_finished = 6 (enum), .ref_hash = 11,
@@ -34,7 +35,7 @@ from logoutspec.contract import Element, ScriptRun
 _VARINT, _FIXED64, _LEN, _FIXED32 = 0, 1, 2, 5
 
 _BACK_RERUN_SCRIPT = 11
-_CLIENT_QUERY_STRING, _CLIENT_WIDGET_STATES, _CLIENT_PAGE_SCRIPT_HASH = 1, 2, 3
+_CLIENT_QUERY_STRING, _CLIENT_WIDGET_STATES, _CLIENT_PAGE_SCRIPT_HASH, _CLIENT_PAGE_NAME = 1, 2, 3, 4
 _WIDGET_STATES_WIDGETS = 1
 _WIDGET_ID, _WIDGET_TRIGGER_VALUE = 1, 2
 
@@ -84,11 +85,15 @@ def _string_field(number: int, text: str) -> bytes:
     return _len_field(number, text.encode()) if text else b""
 
 
-def encode_rerun_script(query_string: str = "", page_script_hash: str = "", clicked: str | None = None) -> bytes:
+def encode_rerun_script(
+    query_string: str = "", page_script_hash: str = "", clicked: str | None = None, page_name: str = ""
+) -> bytes:
     """BackMsg{rerun_script: ClientState} as the browser sends it on connect and on a click.
 
     clicked is the widget id of a button; a click is the trigger value true for that widget only
-    (trigger values are not sticky, so other buttons are simply absent).
+    (trigger values are not sticky, so other buttons are simply absent). page_name is the page of
+    a multipage app the URL names (its path below the app's base URL): Streamlit runs that page
+    until it knows the page's script hash, which then takes precedence.
     """
     widget_states = b""
     if clicked is not None:
@@ -98,6 +103,7 @@ def encode_rerun_script(query_string: str = "", page_script_hash: str = "", clic
         _string_field(_CLIENT_QUERY_STRING, query_string)
         + widget_states
         + _string_field(_CLIENT_PAGE_SCRIPT_HASH, page_script_hash)
+        + _string_field(_CLIENT_PAGE_NAME, page_name)
     )
     return _len_field(_BACK_RERUN_SCRIPT, client_state)
 

@@ -6,8 +6,9 @@ StreamlitConnection speaks the websocket protocol the way a browser tab does; wh
 - every request uses the host of redirect_uri, `localhost`: the websocket's Origin must equal the
   origin of redirect_uri, or Streamlit silently ignores the identity cookie (processes.base_url_for);
 - GET /_stcore/health first: it sets `_streamlit_xsrf`, and with [auth] configured the websocket
-  must offer the subprotocols `streamlit, <that token>` (a third entry would resume an earlier
-  session; a reload sends none), with the browser's cookies in the handshake (StreamlitConnection._open);
+  must offer the subprotocols `streamlit, <that token>` (a third entry asks to resume an earlier
+  session, as the frontend does after a dropped connection; a page load sends none), with the
+  browser's cookies in the handshake (StreamlitConnection._open);
 - frames are binary protobuf: BackMsg rerun_script out, ForwardMsgs in until script_finished (proto.py).
 - the websocket is read all the time, as a browser reads it: Streamlit 1.42 to 1.47 close a tab
   whose pong is a second late, and an idle tab must answer too (FrameReader).
@@ -59,7 +60,8 @@ class StreamlitConnection:
     that cookie as a real one would. base_url defaults to the page URL's directory.
 
     Opening does not run the script: a browser sends rerun_script right after connecting, and
-    the first run() is that request. session_id is empty until then.
+    the first run() is that request. session_id is empty until then. resume is the id of an
+    earlier session to ask for, as the frontend does when it reconnects; None on a page load.
     """
 
     def __init__(
@@ -70,11 +72,14 @@ class StreamlitConnection:
         session: requests.Session | None = None,
         base_url: str | None = None,
         timeout: float = 10.0,
+        resume: str | None = None,
     ) -> None:
         self.page_url = page_url
+        self.resume = resume
         self.base_url = base_url or urljoin(page_url, ".")
         self.timeout = timeout
         self._query_string = urlsplit(page_url).query
+        self._page_name = urlsplit(page_url).path.removeprefix(urlsplit(self.base_url).path).strip("/")
         self._stream_url = "ws" + urljoin(self.base_url, "_stcore/stream").removeprefix("http")
         self._session_id = ""
         self._page_script_hash = ""
@@ -88,7 +93,8 @@ class StreamlitConnection:
     def run(self, trigger: str | None = None) -> ScriptRun:
         """Ask for a script run (a click on the button whose widget id is trigger, if given) and
         collect it until script_finished; TimeoutError if it does not finish within timeout."""
-        self._socket.send_binary(encode_rerun_script(self._query_string, self._page_script_hash, trigger))
+        request = encode_rerun_script(self._query_string, self._page_script_hash, trigger, self._page_name)
+        self._socket.send_binary(request)
         collector = RunCollector(self._session_id, self._page_script_hash)
         deadline = time.monotonic() + self.timeout
         while not collector.feed(self._receive(deadline)):
@@ -105,8 +111,8 @@ class StreamlitConnection:
         self._socket.shutdown()
 
     def _open(self, headers: dict[str, str], session: requests.Session) -> websocket.WebSocket:
-        """Fetch the XSRF cookie, then open the websocket with the browser's Origin, cookies
-        and the subprotocols `streamlit, <xsrf token>` (no third entry: never resume)."""
+        """Fetch the XSRF cookie, then open the websocket with the browser's Origin, cookies and the
+        subprotocols `streamlit, <xsrf token>`, and the session to resume as a third entry if asked."""
         cookies = _parse_cookie_header(headers.get("Cookie", ""))
         xsrf = self._fetch_xsrf_token(session, headers) or cookies.get(XSRF_COOKIE)
         if xsrf:
@@ -118,7 +124,7 @@ class StreamlitConnection:
                 timeout=self.timeout,
                 origin=origin,
                 cookie="; ".join(f"{name}={value}" for name, value in cookies.items()) or None,
-                subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],
+                subprotocols=subprotocols(xsrf, self.resume),
             )
         except (OSError, websocket.WebSocketException) as error:
             raise ConnectionError(f"cannot open {self._stream_url}: {error}") from error
@@ -224,6 +230,14 @@ def acknowledge_at_once(sock: socket.socket | None) -> None:
     longer. It changes no byte of the conversation, only when the client's ACKs go out."""
     if sock is not None and hasattr(socket, "TCP_QUICKACK"):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+
+
+def subprotocols(xsrf: str | None, resume: str | None) -> list[str]:
+    """What the frontend offers: "streamlit", the XSRF token (the frontend's placeholder without
+    one), and the id of the session it asks to resume, if any."""
+    if resume is None:
+        return ["streamlit", xsrf] if xsrf else ["streamlit"]
+    return ["streamlit", xsrf or "PLACEHOLDER_AUTH_TOKEN", resume]
 
 
 def _parse_cookie_header(header: str) -> dict[str, str]:
