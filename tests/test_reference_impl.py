@@ -393,6 +393,36 @@ def test_logout_endpoint_deletes_the_cookie_and_revokes_nothing(server: Referenc
     assert get(server, "/auth/logout")[0] == 302  # also without any cookie
 
 
+def test_a_closed_session_is_resumed_only_for_its_identity_and_never_after_logout(
+    server: ReferenceServer, idp: FakeIdP
+) -> None:
+    cookie = log_in(server, idp)
+    tab = open_tab(server, cookie)
+    tab.run()
+    tab.close()
+    anyone = server.connect(f"{ORIGIN}/", {"Origin": ORIGIN}, tab.session_id)
+    assert anyone.session_id != tab.session_id  # a session id is no credential
+    again = server.connect(f"{ORIGIN}/", {"Origin": ORIGIN, "Cookie": f"_streamlit_user={cookie}"}, tab.session_id)
+    assert again is tab and not tab.closed and user_at_end(tab.run())["name"] == "Alice Liddell"
+
+    click(tab, "Log out")
+    tab.close()
+    after = server.connect(f"{ORIGIN}/", {"Origin": ORIGIN}, tab.session_id)
+    assert after.session_id != tab.session_id and user_at_end(after.run()) == {"is_logged_in": False}
+
+
+def test_st_navigation_runs_the_page_the_url_names(idp: FakeIdP) -> None:
+    server = make_server("multipage")
+    shown = {
+        path: [
+            e.text for e in server.connect(f"{ORIGIN}{path}", {"Origin": ORIGIN}).run().elements if e.kind == "markdown"
+        ]
+        for path in ("/", "/account", "/account?x=1", "/elsewhere")
+    }
+    home, account = ["This is the home page."], ["This is the account page."]
+    assert shown == {"/": home, "/account": account, "/account?x=1": account, "/elsewhere": home}
+
+
 def test_under_a_base_path_every_redirect_stays_under_it(idp: FakeIdP) -> None:
     base = f"{ORIGIN}/myapp/"
     server = make_server(toml=secrets_toml(base), base_url=base)

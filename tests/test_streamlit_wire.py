@@ -37,7 +37,7 @@ from logoutspec.targets.streamlit.proto import (
     encode_rerun_script,
 )
 from logoutspec.targets.streamlit.provision import provision, requirements_for, resolve_version
-from logoutspec.targets.streamlit.wire import StreamlitConnection
+from logoutspec.targets.streamlit.wire import StreamlitConnection, subprotocols
 
 pytestmark = pytest.mark.streamlit
 
@@ -184,16 +184,25 @@ def run_in_streamlit(python: Path, code: str, stdin: bytes = b"") -> bytes:
 
 
 def test_rerun_script_reads_back_with_streamlits_backmsg(python: Path) -> None:
-    frame = encode_rerun_script("a=1&b=2", "hash-1", "$$ID-abc-None")
+    frame = encode_rerun_script("a=1&b=2", "hash-1", "$$ID-abc-None", "account")
     code = """
 import sys
 from streamlit.proto.BackMsg_pb2 import BackMsg
 m = BackMsg(); m.ParseFromString(sys.stdin.buffer.read()); c = m.rerun_script
 w = c.widget_states.widgets[0]
-print(m.WhichOneof("type"), c.query_string, c.page_script_hash, w.id, w.WhichOneof("value"), w.trigger_value)
+print(m.WhichOneof("type"), c.query_string, c.page_script_hash, c.page_name)
+print(w.id, w.WhichOneof("value"), w.trigger_value)
 """
     out = run_in_streamlit(python, code, frame).decode().split()
-    assert out == ["rerun_script", "a=1&b=2", "hash-1", "$$ID-abc-None", "trigger_value", "True"]
+    assert out == ["rerun_script", "a=1&b=2", "hash-1", "account", "$$ID-abc-None", "trigger_value", "True"]
+
+
+def test_a_reconnect_names_the_session_as_the_third_subprotocol() -> None:
+    """As the frontend offers them: the XSRF token second (its placeholder without one), the session last."""
+    assert subprotocols("tok", None) == ["streamlit", "tok"]
+    assert subprotocols(None, None) == ["streamlit"]
+    assert subprotocols("tok", "s-1") == ["streamlit", "tok", "s-1"]
+    assert subprotocols(None, "s-1") == ["streamlit", "PLACEHOLDER_AUTH_TOKEN", "s-1"]
 
 
 def test_forward_msgs_built_by_streamlit_decode(python: Path) -> None:
