@@ -17,10 +17,11 @@ import pytest
 from test_faults import private_fixtures, processes_mentioning, run_with, write_config
 
 from logoutspec.cli import main as logoutspec
-from logoutspec.resources import reserve_port
+from logoutspec.resources import SuiteResources, reserve_port
 from logoutspec.targets.streamlit.processes import StreamlitServer
 from logoutspec.targets.streamlit.provision import provision
 from logoutspec.targets.streamlit.topologies import NginxServer, Topology
+from logoutspec.targets.url import UrlTarget
 
 SCENARIOS = {  # test name (-k) -> the outcome on a deployment of Streamlit 1.50.0
     "logging_in_goes_through_the_identity_provider_and_ends": "passed",
@@ -61,13 +62,12 @@ def test_deploy_of_a_target_that_is_not_a_url_target_is_one_line(tmp_path: Path)
     assert not (tmp_path / "out").exists()
 
 
-def test_a_url_that_does_not_answer_stops_the_run_with_one_line(tmp_path: Path) -> None:
-    private_fixtures(tmp_path)
+def test_a_url_that_does_not_answer_stops_the_target_at_set_up() -> None:
     url = f"http://localhost:{reserve_port()}/app/"
-    run = run_with(url_config(tmp_path, url, reserve_port()), "-k", "logging_in_goes_through")
-    assert run.returncode == 4, run.output
-    assert f"targets.x: adapter failed: ValueError: {url}_stcore/health does not answer" in run.output
-    assert not processes_mentioning(str(tmp_path))  # the IdP it started is gone
+    options = {"url": url, "idp_port": reserve_port()}
+    refused = pytest.raises(ValueError, match=f"^{url}_stcore/health does not answer")
+    with SuiteResources.default() as resources, refused:
+        UrlTarget(name="x", version="1.50.0", options=options, resources=resources)
 
 
 @pytest.mark.streamlit
