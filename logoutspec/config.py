@@ -101,8 +101,9 @@ class Deviation:
 
     It selects its targets by name (target), or by adapter, options (each one named must be
     equal) and the version range of the target (versions, e.g. "<1.58"), all that are given; a
-    target whose options include every one of unless_options is not selected (a deployment in
-    which the deviation cannot happen, say, because a limit of that deployment comes first).
+    target whose options include every one of unless_options (a table, or any table of a list of
+    them) is not selected (a deployment in which the deviation cannot happen, say, because a limit
+    of that deployment comes first, or the other server of a release).
     """
 
     category: str
@@ -110,7 +111,7 @@ class Deviation:
     target: str | None = None
     adapter: tuple[str, ...] | None = None
     options: Mapping[str, Any] | None = None
-    unless_options: Mapping[str, Any] | None = None
+    unless_options: tuple[Mapping[str, Any], ...] = ()
     versions: str | None = None
     scenario: str | None = None
     rule: str | None = None
@@ -133,7 +134,7 @@ class Deviation:
             return False
         if any(target.options.get(key) != value for key, value in (self.options or {}).items()):
             return False
-        if self.unless_options and all(target.options.get(k) == v for k, v in self.unless_options.items()):
+        if any(all(target.options.get(k) == v for k, v in unless.items()) for unless in self.unless_options):
             return False
         if self.versions and version in SYMBOLIC_VERSIONS:
             return False  # not resolved yet: the range cannot be decided
@@ -480,11 +481,11 @@ def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
     if "scenarios" in table:
         fields["scenarios"] = tuple(_string_list(path, f"{prefix}.scenarios", table["scenarios"]))
     fields["fails_at"] = _one_or_more(path, f"{prefix}.fails_at", table["fails_at"])
-    options, unless = (_table(path, f"{prefix}.{key}", table[key]) if key in table else None for key in lists[:2])
+    options = _table(path, f"{prefix}.options", table["options"]) if "options" in table else None
     deviation = Deviation(
         **fields,
         options=options,
-        unless_options=unless,
+        unless_options=_tables(path, f"{prefix}.unless_options", table.get("unless_options", [])),
         adapter=_one_or_more(path, f"{prefix}.adapter", table.get("adapter")),
     )
     if deviation.target is not None and config.target(deviation.target) is None:
@@ -517,6 +518,11 @@ def _table(path: Path, key: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(path, key, f"must be a table, not {type(value).__name__}")
     return value
+
+
+def _tables(path: Path, key: str, value: Any) -> tuple[dict[str, Any], ...]:
+    """A table, or a list of tables, as a tuple of tables."""
+    return tuple(_table(path, key, item) for item in (value if isinstance(value, list) else [value]))
 
 
 def _array_of_tables(path: Path, key: str, value: Any) -> list[Any]:

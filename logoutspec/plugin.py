@@ -430,7 +430,9 @@ def selection_text(deviation: dict[str, Any]) -> str:
         return str(deviation["target"])
     adapters = "/".join(deviation.get("adapter") or ())
     options = [f"{k}={v}" for k, v in (deviation.get("options") or {}).items()]
-    options += [f"unless {k}={v}" for k, v in (deviation.get("unless_options") or {}).items()]
+    options += [
+        "unless " + " ".join(f"{k}={v}" for k, v in unless.items()) for unless in deviation.get("unless_options") or ()
+    ]
     return " ".join(part for part in (adapters, deviation.get("versions"), *options) if part)
 
 

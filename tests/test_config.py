@@ -276,11 +276,15 @@ def test_a_deviation_selects_by_adapter_versions_and_options(tmp_path: Path) -> 
         'scenario = "s"\nfails_at = "x"\ncategory = "implementation bug"\nreason = "r"\n'
         '\n[[deviations]]\nadapter = "streamlit"\nversions = "<1.43"\nunless_options = { server = "starlette" }\n'
         'scenario = "s"\nfails_at = "x"\ncategory = "implementation bug"\nreason = "r"\n'
+        '\n[[deviations]]\nadapter = "streamlit"\nversions = "<1.43"\n'
+        'unless_options = [{ server = "tornado" }, { server = "starlette" }]\n'
+        'scenario = "s"\nfails_at = "x"\ncategory = "implementation bug"\nreason = "r"\n'
     )
     config = load_config(write(tmp_path, text), releases=fake_releases)
-    deviation, unless = config.deviations
+    deviation, unless, unless_any = config.deviations
     assert [t.name for t in config.targets.values() if deviation.selects(t)] == ["st-1.42-starlette"]
     assert [t.name for t in config.targets.values() if unless.selects(t)] == ["st-1.42"]  # not the starlette one
+    assert [t.name for t in config.targets.values() if unless_any.selects(t)] == ["st-1.42"]  # any table leaves out
     assert not deviation.selects(config.targets["st-nightly"])  # not resolved: cannot be decided
     assert not deviation.may_select(config.targets["st-nightly"])  # no server option: never
 
