@@ -297,6 +297,30 @@ Feature: st.logout
       And the browser holds no tokens cookie
 
   @streamlit:>=1.53
+  Rule: st.logout deletes every chunk of the identity cookie
+    > "This command removes the user's information from st.user, deletes their identity cookie, [...]"
+    > (st.logout, docs 1.53.0; Streamlit 1.53 and later. From 1.53 a cookie too large for one
+    > Set-Cookie (4096 bytes) is split: _streamlit_user then holds the number of chunks, signed,
+    > and _streamlit_user_1 to _N the value; the tokens cookie likewise (streamlit/auth_util.py,
+    > lines 213-334, in 1.53.0). All of them are the identity cookie, also when the count cannot
+    > be verified. Carol is a user of the fixture identity provider whose id_token carries 5000
+    > random characters, which no compression shrinks.)
+
+    Scenario: After a login with large claims, logging out leaves no chunk of the identity cookie
+      Given Carol is logged in
+      And the browser holds the identity cookie in more than one chunk
+      When she clicks "Log out"
+      Then the browser holds no cookie whose name starts with "_streamlit_user"
+      And the tab shows st.user {"is_logged_in": false}
+
+    Scenario: When the identity cookie's signature does not verify, logging out still deletes its chunks
+      Given Carol is logged in
+      And the browser holds the identity cookie in more than one chunk
+      When the signature of the identity cookie in her browser is altered
+      And she clicks "Log out"
+      Then the browser holds no cookie whose name starts with "_streamlit_user"
+
+  @streamlit:>=1.53
   Rule: st.logout empties st.user.tokens along with the rest of st.user
     > "This command removes the user's information from st.user, deletes their identity cookie, [...]"
     > "tokens: A read-only, dict-like object for accessing exposed tokens from the identity provider."

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import warnings
 from collections.abc import Iterator, Mapping
@@ -37,6 +38,7 @@ PROVIDER_TOKEN_SECONDS = 2 * 60
 PENDING_LOGIN_SECONDS = 10 * 60
 COOKIE_LIFETIME_SECONDS = 30 * DAY_SECONDS  # what the browser is told (Tornado's expires_days=30)
 COOKIE_MAX_AGE_SECONDS = 31 * DAY_SECONDS  # what the server still accepts (Tornado's max_age_days=31)
+MAX_COOKIE_BYTES = 4096  # the largest Set-Cookie a browser keeps: name, value and attributes
 
 DEFAULT_SCOPE = "openid email profile"
 DEFAULT_PROMPT = "select_account"
@@ -240,6 +242,34 @@ def cookie_header(name: str, value: str, now: float) -> str:
     """The Set-Cookie Tornado's set_signed_cookie sends: expires in 30 days, HttpOnly, Path=/, no SameSite."""
     expires = formatdate(now + COOKIE_LIFETIME_SECONDS, usegmt=True)
     return f"{name}={value}; expires={expires}; HttpOnly; Path=/"
+
+
+def cookie_headers(name: str, value: str, secret: str, now: float) -> list[str]:
+    """The Set-Cookie headers of a signed value, split as Streamlit 1.53 splits one too large for a
+    browser to keep: the cookie `name` then holds a signed chunk count, NAME_1 to NAME_N the value's
+    pieces (each piece unsigned; the value they join into is signed as a whole)."""
+    whole = cookie_header(name, value, now)
+    if len(whole) <= MAX_COOKIE_BYTES:
+        return [whole]
+    room = MAX_COOKIE_BYTES - len(cookie_header(f"{name}_99", "", now))
+    pieces = [value[start : start + room] for start in range(0, len(value), room)]
+    count = encode_signed_cookie(name, {"chunks": len(pieces)}, secret, now)
+    chunks = [cookie_header(f"{name}_{number}", piece, now) for number, piece in enumerate(pieces, 1)]
+    return [cookie_header(name, count, now), *chunks]
+
+
+def joined_cookie(name: str, cookies: Mapping[str, str], secret: str, now: float) -> str:
+    """The signed value of the cookie `name`: the cookie itself, or the chunks its signed count names, joined."""
+    value = cookies.get(name, "")
+    count = (decode_signed_cookie(name, value, secret, now) or {}).get("chunks")
+    if not isinstance(count, int):
+        return value
+    return "".join(cookies.get(f"{name}_{number}", "") for number in range(1, count + 1))
+
+
+def chunk_names(name: str, cookies: Mapping[str, str]) -> list[str]:
+    """Every chunk of the cookie `name` the browser sent (NAME_1, NAME_2, ...), whatever its count says."""
+    return [cookie for cookie in cookies if re.fullmatch(rf"{re.escape(name)}_\d+", cookie)]
 
 
 def cookie_deletion_header(name: str, now: float) -> str:

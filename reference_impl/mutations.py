@@ -46,6 +46,7 @@ TOKEN_EXPIRY_RULE = "Streamlit does not check the identity token's expiry once t
 LOGGED_OUT_SESSION_RULE = "A session st.logout ran in cannot be resumed"
 RESUME_IDENTITY_RULE = "A session is resumed only for the identity it has"
 MULTIPAGE_LOGOUT_RULE = "Logging out on another page of a multipage app ends on the app's home page"
+CHUNKS_RULE = "st.logout deletes every chunk of the identity cookie"
 
 
 @dataclass(frozen=True)
@@ -907,3 +908,31 @@ def logout_returns_to_its_page() -> list[Patch]:
         st_logout_then(ask_to_return),
         logout_endpoint(redirecting_to(lambda home, request: request.query.get("next", home))),
     ]
+
+
+@mutation("cookie-chunks-kept", rule=CHUNKS_RULE, version=IDP_LOGOUT_VERSION)
+def cookie_chunks_kept() -> list[Patch]:
+    """/auth/logout deletes the identity and tokens cookies but none of their chunks.
+
+    As when cookies are split into chunks at the login and the logout is left deleting the cookies
+    it always deleted.
+    """
+    return [Patch(ReferenceServer, "_chunks_to_delete", lambda _server, _cookies: [])]
+
+
+@mutation("cookie-chunks-deleted-by-count", rule=CHUNKS_RULE, version=IDP_LOGOUT_VERSION)
+def cookie_chunks_deleted_by_count() -> list[Patch]:
+    """/auth/logout deletes only as many chunks as the cookie's signed count says: none when it does not verify.
+
+    As in Streamlit 1.53 to 1.56 (Tornado), whose logout reads the count through the signed cookie.
+    """
+
+    def by_count(server: ReferenceServer, cookies: dict[str, str]) -> list[str]:
+        secret, now = server.secrets.cookie_secret, time.time()
+        counted = []
+        for name in server.behaviour.auth_cookies:
+            count = (auth.decode_signed_cookie(name, cookies.get(name, ""), secret, now) or {}).get("chunks", 0)
+            counted += [f"{name}_{number}" for number in range(1, int(count) + 1)]
+        return counted
+
+    return [Patch(ReferenceServer, "_chunks_to_delete", by_count)]

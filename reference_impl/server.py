@@ -42,12 +42,14 @@ class VersionBehaviour:
 
     tokens_cookie: bool  # the login also keeps the IdP's tokens in a cookie, which logout deletes too
     idp_logout: bool  # the identity cookie names its provider; logout goes through its end_session_endpoint
+    chunked_cookies: bool  # a cookie too large for a browser is split into chunks, which logout deletes too
 
     @classmethod
     def of(cls, version: str) -> VersionBehaviour:
-        """1.53 added both: logging out of the IdP needs the id_token, which the tokens cookie keeps."""
-        since_idp_logout = Version(version) >= Version(IDP_LOGOUT_VERSION)
-        return cls(tokens_cookie=since_idp_logout, idp_logout=since_idp_logout)
+        """1.53 added all three: logging out of the IdP needs the id_token, which the tokens cookie keeps,
+        and a tokens cookie is easily too large for one Set-Cookie."""
+        since = Version(version) >= Version(IDP_LOGOUT_VERSION)
+        return cls(tokens_cookie=since, idp_logout=since, chunked_cookies=since)
 
     @property
     def auth_cookies(self) -> tuple[str, ...]:
@@ -104,7 +106,7 @@ class ReferenceServer:
         """
         request_headers = CaseInsensitiveDict(headers)
         cookies = parse_cookie_header(request_headers.get("Cookie", ""))
-        cookie = cookies.get(auth.IDENTITY_COOKIE)
+        cookie = self._cookie_value(cookies, auth.IDENTITY_COOKIE)
         origin = request_headers.get("Origin")
         user_info = (
             auth.user_info_from_cookie(cookie, origin, self.secrets.cookie_secret, time.time()) if cookie else {}
@@ -175,13 +177,16 @@ class ReferenceServer:
         values = {auth.IDENTITY_COOKIE: auth.encode_identity_cookie(identity, secret, now)}
         if self.behaviour.tokens_cookie:
             values[auth.TOKENS_COOKIE] = auth.encode_signed_cookie(auth.TOKENS_COOKIE, login.tokens, secret, now)
-        return [auth.cookie_header(name, value, now) for name, value in values.items()]
+        if not self.behaviour.chunked_cookies:
+            return [auth.cookie_header(name, value, now) for name, value in values.items()]
+        return [header for name, value in values.items() for header in auth.cookie_headers(name, value, secret, now)]
 
     def _logout(self, request: Request) -> Response:
         """Delete the auth cookies in this browser (nothing is revoked on the server), then go home;
         from 1.53 by way of the IdP's logout, when its metadata publishes one."""
         now = time.time()
-        deletions = [auth.cookie_deletion_header(name, now) for name in self.behaviour.auth_cookies]
+        names = [*self.behaviour.auth_cookies, *self._chunks_to_delete(request.cookies)]
+        deletions = [auth.cookie_deletion_header(name, now) for name in names]
         idp_logout = self._idp_logout_url(request.cookies) if self.behaviour.idp_logout else None
         return redirect(idp_logout or self.base_path, *deletions)
 
@@ -198,9 +203,23 @@ class ReferenceServer:
         id_token = self._signed_cookie(cookies, auth.TOKENS_COOKIE).get("id_token")
         return self.oidc.end_session_url(settings, id_token if isinstance(id_token, str) else None)
 
+    def _chunks_to_delete(self, cookies: Mapping[str, str]) -> list[str]:
+        """Every chunk of an auth cookie the browser sent, by name: also those of a cookie whose
+        count does not verify (tampered, or signed with another secret) or that an earlier, larger
+        login left behind."""
+        if not self.behaviour.chunked_cookies:
+            return []
+        return [chunk for name in self.behaviour.auth_cookies for chunk in auth.chunk_names(name, cookies)]
+
+    def _cookie_value(self, cookies: Mapping[str, str], name: str) -> str:
+        """The cookie's signed value as it was set: joined from its chunks where it was split."""
+        if not self.behaviour.chunked_cookies:
+            return cookies.get(name, "")
+        return auth.joined_cookie(name, cookies, self.secrets.cookie_secret, time.time())
+
     def _signed_cookie(self, cookies: Mapping[str, str], name: str) -> dict[str, Any]:
         """The payload of the cookie `name` if this server signed it, else {}."""
-        value = cookies.get(name, "")
+        value = self._cookie_value(cookies, name)
         return auth.decode_signed_cookie(name, value, self.secrets.cookie_secret, time.time()) or {}
 
     def _redirect_home(self, *set_cookies: str) -> Response:

@@ -103,9 +103,9 @@ def opened_without_login(world: World) -> None:
     world.tabs["first"] = world.open_browser(PERSON).open_tab()
 
 
-@given("Alice is logged in")
-def logged_in(world: World) -> None:
-    log_in(world, path="")
+@given(parsers.re(r"(?P<name>Alice|Carol) is logged in$"))
+def logged_in(world: World, name: str) -> None:
+    log_in(world, path="", person=name.lower())
 
 
 @given(parsers.parse('Alice is logged in on the page "{path}"'))
@@ -113,10 +113,10 @@ def logged_in_on_page(world: World, path: str) -> None:
     log_in(world, path=path)
 
 
-def log_in(world: World, path: str) -> None:
-    """Open the app in a new browser and log in with the default provider, as Alice; then the
-    tab shows the page at path (logging in itself always ends on the home page)."""
-    browser = world.open_browser(PERSON)
+def log_in(world: World, path: str, person: str = PERSON) -> None:
+    """Open the app in a new browser and log in with the default provider, as Alice unless another
+    person is named; then the tab shows the page at path (logging in itself always ends on the home page)."""
+    browser = world.open_browser(person)
     tab = browser.open_tab()
     world.login_started_at = time.time()
     click_and_log_in(world, browser, tab, "Log in")

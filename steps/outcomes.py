@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from urllib.parse import urljoin, urlsplit
 
@@ -115,6 +116,21 @@ def browser_holds_cookie(world: World, kind: str, which: str = "the") -> None:
         assert not held, f"the browser still holds {held}"
     else:
         assert held, f"the browser holds no {kind} cookie"
+
+
+@given("the browser holds the identity cookie in more than one chunk")
+def identity_cookie_chunked(world: World) -> None:
+    """Streamlit 1.53+ splits a cookie too large for one Set-Cookie: the identity cookie, and its
+    chunks _streamlit_user_1, _2, ... (a scenario about chunks proves nothing without them)."""
+    names = {c.name for c in world.browsers[0].cookies()}
+    chunks = sorted(name for name in names if re.fullmatch(rf"{IDENTITY_COOKIE}_\d+", name))
+    assert IDENTITY_COOKIE in names and chunks, f"the identity cookie is not split into chunks: {sorted(names)}"
+
+
+@then(parsers.parse('the browser holds no cookie whose name starts with "{prefix}"'))
+def browser_holds_no_cookie_named(world: World, prefix: str) -> None:
+    held = sorted(c.name for c in world.browsers[0].cookies() if c.name.startswith(prefix))
+    assert not held, f"the browser still holds {held}"
 
 
 @then("the identity cookie is HttpOnly")
