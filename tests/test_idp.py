@@ -317,6 +317,17 @@ def test_a_bad_config_names_file_and_key(tmp_path: Path) -> None:
         load_idp_config(path)
 
 
+def test_random_claims_are_new_text_of_their_length_in_every_token(tmp_path: Path) -> None:
+    """Carol's claims must be large and incompressible: random, and never the same twice."""
+    first, second = (FixtureIdP(ISSUER, CONFIG)._claims("carol")["bulk"] for _ in range(2))
+    assert len(first) == len(second) == CONFIG.users["carol"].random_claims["bulk"] == 5000
+    assert first != second
+    path = tmp_path / "idp.toml"
+    path.write_text('[clients.app]\nsecret = "s"\n[users.carol]\npassword = "p"\nrandom_claims = { bulk = 0 }\n')
+    with pytest.raises(ValueError, match=r"idp\.toml: key users\.carol\.random_claims\.'bulk' must be a positive"):
+        load_idp_config(path)
+
+
 def test_the_real_server_serves_the_same_idp_over_http() -> None:
     with start_idp_server(CONFIG_PATH) as server:
         browser = requests.Session()

@@ -471,7 +471,8 @@ EXPIRED = "expires=Tue, 02 Jan 2024 12:00:00 GMT; Path=/"  # deleted on 2025-01-
     [("1.42.0", False), ("1.50.0", False), ("1.52.1", False), ("1.53.0", True), ("1.67.0", True)],
 )
 def test_the_1_53_behaviours_are_chosen_from_the_version(version: str, since_1_53: bool) -> None:
-    assert VersionBehaviour.of(version) == VersionBehaviour(tokens_cookie=since_1_53, idp_logout=since_1_53)
+    expected = VersionBehaviour(tokens_cookie=since_1_53, idp_logout=since_1_53, chunked_cookies=since_1_53)
+    assert VersionBehaviour.of(version) == expected
 
 
 @pytest.fixture
@@ -564,6 +565,20 @@ def test_a_1_53_logout_ends_no_idp_session_without_a_genuine_identity_cookie(
     response = get(server_1_53, "/auth/logout", cookies=cookies)
     assert header(response, "Location") == "/"
     assert len(set_cookies(response)) == 2
+
+
+def test_a_1_53_cookie_too_large_is_split_and_its_logout_deletes_every_chunk_by_name() -> None:
+    value = auth.encode_signed_cookie("_streamlit_user", {"bulk": "x" * 9000}, "secret", 0)
+    headers = auth.cookie_headers("_streamlit_user", value, "secret", 0)
+    assert len(headers) > 2 and all(len(header) <= auth.MAX_COOKIE_BYTES for header in headers)
+    cookies = dict(header.split(";")[0].split("=", 1) for header in headers)
+    assert list(cookies)[1:] == [f"_streamlit_user_{n}" for n in range(1, len(headers))]
+    assert auth.joined_cookie("_streamlit_user", cookies, "secret", 0) == value
+    assert auth.joined_cookie("_streamlit_user", cookies, "another secret", 0) == cookies["_streamlit_user"]
+
+    response = get(make_server(version="1.53.0"), "/auth/logout", cookies={**cookies, "_streamlit_user_9": "left"})
+    deleted = {cookie.split("=")[0] for cookie in set_cookies(response)}
+    assert deleted == {*cookies, "_streamlit_user_9", "_streamlit_user_tokens"}
 
 
 def test_a_1_53_logout_under_a_base_path_returns_through_its_own_callback(idp: FakeIdP) -> None:
