@@ -344,6 +344,11 @@ def create_target(config: Config, target: TargetConfig, resources: SuiteResource
     if missing:
         problem = f"the adapter returned a {type(built).__name__}, which lacks {', '.join(missing)} of Target"
         raise ConfigError(config.path, f"targets.{target.name}.adapter", problem)
+    try:
+        Version(built.version)
+    except (InvalidVersion, TypeError):
+        problem = f"the adapter left it {built.version!r}, not a release such as 1.67.0 (no version range holds for it)"
+        raise ConfigError(config.path, f"targets.{target.name}.version", problem) from None
     return built
 
 

@@ -297,6 +297,25 @@ def test_an_adapter_module_beside_the_config_needs_no_installing(tmp_path: Path)
     assert "targets.x.adapter: the adapter returned a SimpleNamespace, which lacks idp, serve" in message
 
 
+UNRESOLVED = """
+from logoutspec.targets.reference import ReferenceTarget
+
+
+def Factory(**kwargs):
+    target = ReferenceTarget(**kwargs)
+    target.version = "latest"  # as the browser adapter once left it: every versioned rule skipped
+    return target
+"""
+
+
+def test_a_target_whose_adapter_leaves_its_version_symbolic_is_refused(tmp_path: Path) -> None:
+    """A built target's version must be a release: "latest" would satisfy no rule's range, so
+    every versioned rule would be skipped as not applicable, a run that checks nothing."""
+    (tmp_path / "unresolved.py").write_text(UNRESOLVED)
+    message = config_error(write(tmp_path, '[targets.x]\nadapter = "unresolved:Factory"\nversion = "1.50.0"\n'))
+    assert "targets.x.version: the adapter left it 'latest', not a release such as 1.67.0" in message
+
+
 def test_a_deviation_names_several_scenarios_of_one_cause(tmp_path: Path) -> None:
     text = (
         MATRIX

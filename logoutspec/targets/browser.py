@@ -85,7 +85,7 @@ class BrowserTarget:
             raise RuntimeError(f"no Chromium at {CHROMIUM}; install Debian's with `apt-get install -y chromium`")
         self.servers = StreamlitTarget(name=name, version=version, options=options, resources=resources)
         self.name = name
-        self.version = version
+        self.version = self.servers.version  # resolved: "latest" is the newest release's number
         self.capabilities = self.servers.capabilities
         self.scenario = ScenarioPages()
         self._chromium: PlaywrightBrowser | None = None
