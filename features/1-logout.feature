@@ -97,12 +97,12 @@ Feature: st.logout
   @streamlit:>=1.42
   Rule: Logging out on another page of a multipage app ends on the app's home page
     > "This command removes the user's information from st.user, deletes their identity cookie,
-    > and redirects them back to your app's home page."
-    > "[...] and redirects them to perform a proper logout from the OAuth provider (if available)
-    > before returning to your app's home page."
-    > (st.logout, docs 1.50.0 and 1.53.0; Streamlit 1.42 and later. The home page of a multipage
-    > app is its default page, at the app's base URL, whichever page st.logout was called on. The
-    > app is fixtures/apps/multipage.py: st.navigation with a home page and an "account" page.)
+    > and redirects them [...] to your app's home page."
+    > (st.logout, docs 1.50.0; Streamlit 1.42 and later. The words left out are "back" up to 1.52
+    > and "to perform a proper logout from the OAuth provider (if available) before returning"
+    > from 1.53; the rest stands in every release. The home page of a multipage app is its default
+    > page, at the app's base URL, whichever page st.logout was called on. The app is
+    > fixtures/apps/multipage.py: st.navigation with a home page and an "account" page.)
 
     Scenario: Logging out on the account page ends on the home page, logged out
       Given the multipage app with the default secrets.toml
