@@ -29,6 +29,8 @@ from logoutspec.resources import MockedIdp, SuiteResources
 from logoutspec.targets.http_browser import HttpBrowser
 
 APP_HOST = "http://localhost"
+# The modules whose time the reference's clock must not move (freezegun's ignore: by module name)
+OTHER_TARGETS = ["logoutspec.targets.streamlit", "logoutspec.targets.browser", "logoutspec.targets.command"]
 FIRST_PORT = 8501
 
 
@@ -161,9 +163,14 @@ class ReferenceTarget:
         self.clock = None
 
     def advance_clock(self, seconds: float) -> None:
-        """Freeze time at now on first use, then move it; the jar, server and IdP all see it."""
+        """Freeze time at now on first use, then move it; the jar, server and IdP all see it.
+
+        freezegun patches the clock of the whole process: the code of the other targets, which
+        may be starting servers in background threads meanwhile (StartsAhead), keeps the real
+        one, or a clock moved by 31 days ends a server's 90 s wait for its health route at once."""
         if self.clock is None:
-            self.clock = self._in_scenario.enter_context(freeze_time(datetime.now(UTC)))
+            frozen = freeze_time(datetime.now(UTC), ignore=OTHER_TARGETS)
+            self.clock = self._in_scenario.enter_context(frozen)
         self.clock.tick(timedelta(seconds=seconds))
 
     def close(self) -> None:
