@@ -4,12 +4,19 @@ It wraps the few places where time leaves the harness (HTTP requests, websocket 
 start and stop, and in the browser target the wait for a page load's first script run) to count
 them and time them, and writes what it saw as JSON. It changes no
 behaviour: every wrapper calls the original and returns its result.
+
+A scenario's waits are those of the thread that runs it (pytest's main thread). Servers start
+ahead in background threads, and the wire client's frames are read by a thread of each tab: what
+a scenario waits for is a server (ServedTarget.serve), a request, or the next frame
+(FrameReader.next); the health polls of a start and the starts themselves, timed apart, are not
+the scenario's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -22,7 +29,8 @@ import websocket
 
 from logoutspec.targets.browser import ChromiumTab
 from logoutspec.targets.streamlit.processes import StreamlitServer
-from logoutspec.targets.streamlit.target import StreamlitTarget
+from logoutspec.targets.streamlit.target import ServedTarget, StreamlitTarget
+from logoutspec.targets.streamlit.wire import FrameReader
 
 
 @dataclass
@@ -52,11 +60,12 @@ class BenchProbe:
         self.current = Counter()
         self.started = time.perf_counter()
         self.skipped: set[str] = set()
-        self.starting = False
+        self._starting = threading.local()  # .active: this thread is starting a server
         self._wrap(requests.Session, "send", self._count_request)
         self._wrap(websocket.WebSocket, "send_binary", self._count_frame)
-        self._wrap(websocket.WebSocket, "recv", self._count_frame)
+        self._wrap(FrameReader, "next", self._count_frame)
         self._wrap(StreamlitServer, "start", self._time_start)
+        self._wrap(ServedTarget, "serve", self._time_wait_for_server)
         self._wrap(StreamlitServer, "stop", self._read_peak_rss)
         self._wrap(StreamlitTarget, "__init__", self._note_version)
         self._wrap(ChromiumTab, "_await_new_session", self._time_page_load)
@@ -70,33 +79,47 @@ class BenchProbe:
 
         setattr(owner, name, wrapper)
 
+    def _scenario_waits(self) -> bool:
+        """Whether a wait now is the scenario's: on its thread, and not a server's start."""
+        return threading.current_thread() is threading.main_thread() and not getattr(self._starting, "active", False)
+
     def _timed_io(self, call: Callable[[], Any]) -> Any:
+        if not self._scenario_waits():
+            return call()
         start = time.perf_counter()
         try:
             return call()
         finally:
-            if not self.starting:  # a start's health polls are start time, counted apart
-                self.current.io_seconds += time.perf_counter() - start
+            self.current.io_seconds += time.perf_counter() - start
 
     def _count_request(self, original: Callable[..., Any], session: Any, *args: Any, **kwargs: Any) -> Any:
-        self.current.requests += 1
+        if self._scenario_waits():
+            self.current.requests += 1
         return self._timed_io(lambda: original(session, *args, **kwargs))
 
-    def _count_frame(self, original: Callable[..., Any], ws: Any, *args: Any, **kwargs: Any) -> Any:
+    def _count_frame(self, original: Callable[..., Any], channel: Any, *args: Any, **kwargs: Any) -> Any:
+        """A frame sent (websocket) or received (a tab's FrameReader), and the wait for it."""
         self.current.ws_messages += 1
-        return self._timed_io(lambda: original(ws, *args, **kwargs))
+        return self._timed_io(lambda: original(channel, *args, **kwargs))
 
     def _time_start(self, original: Callable[..., Any], server: StreamlitServer) -> Any:
+        """How long one server took to be healthy, in whichever thread it started."""
         start = time.perf_counter()
-        self.starting = True
+        self._starting.active = True
         try:
             result = original(server)
         finally:
-            self.starting = False
-        seconds = time.perf_counter() - start
-        self.data.server_starts.append(seconds)
-        self.current.server_start_seconds += seconds
+            self._starting.active = False
+        self.data.server_starts.append(time.perf_counter() - start)
         return result
+
+    def _time_wait_for_server(self, original: Callable[..., Any], target: ServedTarget, *args: Any) -> Any:
+        """How long the scenario waited for its server (started ahead, or started now)."""
+        start = time.perf_counter()
+        try:
+            return original(target, *args)
+        finally:
+            self.current.server_start_seconds += time.perf_counter() - start
 
     def _note_version(self, original: Callable[..., Any], target: StreamlitTarget, **kwargs: Any) -> None:
         """The Streamlit version a run's wire or browser target resolved ("latest" to a release)."""

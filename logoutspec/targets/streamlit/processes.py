@@ -219,16 +219,28 @@ class StreamlitServer(AppServer):
         )
 
 
+# The options every app server of the harness runs with, whatever its launcher (`streamlit run`
+# flags, or config.toml under an ASGI server): nothing of them touches authentication or sessions.
+# runner.postScriptGC: Streamlit runs a full garbage collection after every script run (its
+# default), which took 55 of the 67 ms of a rerun of the probe app on Streamlit 1.50 (2 cores,
+# idle): most of the wire suite's time. It only trades memory for time, and a flag can restore it.
+QUIET_OPTIONS = {
+    "server.headless": "true",
+    "server.fileWatcherType": "none",
+    "browser.gatherUsageStats": "false",
+    "runner.postScriptGC": "false",
+}
+
+
 def streamlit_run(python: Path, app: Path, port: int, base_path: str, options: Mapping[str, str]) -> list[str]:
-    """The `streamlit run` command line: headless, loopback only, no telemetry, no watcher."""
+    """The `streamlit run` command line: headless, loopback only, no telemetry, no watcher, no
+    collection after each script run (QUIET_OPTIONS); options override any of it."""
     flags = {
-        "server.headless": "true",
+        **QUIET_OPTIONS,
         "server.port": str(port),
         "server.address": "127.0.0.1",
         "server.baseUrlPath": base_path,
-        "server.fileWatcherType": "none",
         "global.developmentMode": "false",
-        "browser.gatherUsageStats": "false",
         **options,
     }
     args = [arg for name, value in flags.items() for arg in (f"--{name}", value)]

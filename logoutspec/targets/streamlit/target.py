@@ -13,6 +13,7 @@ import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,10 @@ class ServedTarget:
         return self.resources.idp_server().record
 
     def app_key(self, spec: AppSpec, secrets_toml: str | None) -> AppKey:
-        """What makes one server: the app spec and the secrets template text (named or given)."""
-        return spec, secrets_toml if secrets_toml is not None else self.resources.secrets_template(spec.secrets)
+        """What makes one server: the app, its base path and the secrets template's text, whether
+        named or given (a scenario that writes the default template's text gets the default's server)."""
+        template = secrets_toml if secrets_toml is not None else self.resources.secrets_template(spec.secrets)
+        return replace(spec, secrets=""), template
 
     def start_ahead(self, apps: Sequence[tuple[AppSpec, str | None]]) -> None:
         """Queue the start of each app not started yet, in this order, START_WORKERS at a time.

@@ -16,26 +16,19 @@ included, goes round robin over all replicas in arrival order (one nginx worker,
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Self
 
-from logoutspec.targets.streamlit.processes import AppServer
+from logoutspec.targets.streamlit.processes import QUIET_OPTIONS, AppServer
 
 FASTAPI = "fastapi==0.163.2"  # installed beside Streamlit for the fastapi topology (provision's extras)
 FIRST_ST_APP = "1.57.0"  # the first release whose public API has st.App (streamlit/__init__.py)
 FASTAPI_HOST = Path(__file__).with_name("fastapi_host.py")
-# Under an ASGI server Streamlit reads its options from config.toml, not from `streamlit run`'s flags.
-_ASGI_CONFIG = """[server]
-headless = true
-fileWatcherType = "none"
-
-[browser]
-gatherUsageStats = false
-"""
 
 TOPOLOGIES = ("direct", "proxy", "replicas", "fastapi")
 
@@ -181,7 +174,19 @@ class FastApiServer(AppServer):
             port=port,
             base_path=mount,
             env={"LOGOUTSPEC_APP": str(app.resolve()), "LOGOUTSPEC_MOUNT": mount.strip("/")},
-            files={FASTAPI_HOST.name: FASTAPI_HOST.read_text(), ".streamlit/config.toml": _ASGI_CONFIG},
+            files={FASTAPI_HOST.name: FASTAPI_HOST.read_text(), ".streamlit/config.toml": config_toml(QUIET_OPTIONS)},
             start_timeout=start_timeout,
             name="uvicorn",
         )
+
+
+def config_toml(options: Mapping[str, str]) -> str:
+    """`streamlit run` flags ("section.name" -> value) as .streamlit/config.toml: under an ASGI
+    server Streamlit reads its options from that file, not from flags. true and false are booleans,
+    anything else a string."""
+    sections: dict[str, list[str]] = {}
+    for option, value in options.items():
+        section, _, name = option.partition(".")
+        literal = value if value in ("true", "false") else json.dumps(value)
+        sections.setdefault(section, []).append(f"{name} = {literal}")
+    return "\n\n".join(f"[{section}]\n" + "\n".join(lines) for section, lines in sections.items()) + "\n"
