@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -376,6 +377,25 @@ def shorten_declared_failure(excinfo: pytest.ExceptionInfo[BaseException], devia
     more on older releases). Any other failure keeps its whole traceback."""
     if deviation.expects_failure_at(step):
         excinfo.traceback = excinfo.traceback[-1:]
+        for error in exception_chain(excinfo.value):
+            error.__traceback__ = last_frame_of(error.__traceback__)
+
+
+def exception_chain(error: BaseException) -> Iterator[BaseException]:
+    """The exceptions behind error (causes and contexts, as pytest shows them), error excluded."""
+    seen = {id(error)}
+    while True:
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        if error is None or id(error) in seen:
+            return
+        seen.add(id(error))
+        yield error
+
+
+def last_frame_of(traceback: TracebackType | None) -> TracebackType | None:
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback
 
 
 def fail_unless_declared(report: pytest.TestReport, deviation: Deviation, failed_step: str) -> None:

@@ -128,15 +128,14 @@ class AppServer:
         return list(self._command)
 
     def stop(self) -> None:
-        """Terminate the process group (kill it if it lingers) and remove the private directory."""
+        """Kill the process group and remove the private directory.
+
+        Killed rather than asked to stop: nothing a server holds outlives the run (its directory
+        goes next), and Streamlit's graceful shutdown cost about 0.3 s of CPU per server, 1.8 s
+        at the end of a wire run that stops its 13 servers at once on 2 cores."""
         if self._process is not None:
-            _signal_group(self._process.pid, signal.SIGTERM)
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _signal_group(self._process.pid, signal.SIGKILL)
-                self._process.wait()
-            _signal_group(self._process.pid, signal.SIGKILL)  # children that outlived their parent
+            _signal_group(self._process.pid, signal.SIGKILL)
+            self._process.wait()
             self._process = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)

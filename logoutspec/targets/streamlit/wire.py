@@ -40,11 +40,8 @@ XSRF_COOKIE = "_streamlit_xsrf"
 def wire_browser(base_url: str, person: Person | None) -> HttpBrowser:
     """A cookie-jar browser whose tabs are app sessions over Streamlit's websocket: how the harness
     drives any server that speaks Streamlit's HTTP and websocket protocol. A tab opens its websocket
-    from the page it landed on (its folder, as Streamlit's frontend does), never from base_url.
-    Its requests skip the environment's proxy and .netrc lookup (the servers are on loopback, and
-    requests would read all of os.environ again for every one of a run's 400 requests)."""
+    from the page it landed on (its folder, as Streamlit's frontend does), never from base_url."""
     http = requests.Session()
-    http.trust_env = False
     return HttpBrowser(base_url, partial(StreamlitConnection, session=http), person, http)
 
 
