@@ -6,12 +6,13 @@ naming the file and the key, because a conformance suite is run by people who di
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from logoutspec.contract import Target
 from logoutspec.fixtures import Fixtures
+from logoutspec.locations import FEATURES
 from logoutspec.releases import minor_releases, package_releases
 from logoutspec.resources import SuiteResources
 
@@ -147,8 +149,10 @@ class Deviation:
         return self.selects(target)
 
     def matches(self, target: TargetConfig, version: str, rule: str | None, scenario: str) -> bool:
-        if not self.selects(target, version):
-            return False
+        return self.selects(target, version) and self.names_scenario(rule, scenario)
+
+    def names_scenario(self, rule: str | None, scenario: str) -> bool:
+        """Whether it is declared for this scenario (by its name, or its rule's), on whichever targets."""
         if self.scenarios:
             return scenario in self.scenarios
         return self.scenario == scenario if self.scenario else self.rule == rule
@@ -205,8 +209,11 @@ class Config:
         return selected
 
 
-def load_config(path: Path, releases: Callable[[str], list[str]] = package_releases) -> Config:
-    """Read and check conformance.toml; raise ConfigError on the first problem."""
+def load_config(
+    path: Path, releases: Callable[[str], list[str]] = package_releases, features: Path = FEATURES
+) -> Config:
+    """Read and check conformance.toml; raise ConfigError on the first problem. A deviation's
+    fails_at is checked against the steps of the scenarios in features."""
     raw = _read_toml(path)
     _reject_unknown(path, "", raw, _TOP_KEYS)
     suite = _table(path, "suite", raw.get("suite", {}))
@@ -225,12 +232,38 @@ def load_config(path: Path, releases: Callable[[str], list[str]] = package_relea
     defaults = _declared_names(path, "suite.default_targets", suite.get("default_targets", list(targets)[:1]), config)
     baselines = _declared_names(path, "suite.baselines", suite.get("baselines", list(targets)[:1]), config)
     deviations = _array_of_tables(path, "deviations", raw.get("deviations", []))
+    steps = cache(lambda: _scenario_steps(features))  # parsed only if a deviation is declared
     return replace(
         config,
         default_targets=defaults,
         baselines=baselines,
-        deviations=tuple(_deviation(path, i, d, config) for i, d in enumerate(deviations)),
+        deviations=tuple(_deviation(path, i, d, config, steps) for i, d in enumerate(deviations)),
     )
+
+
+@dataclass(frozen=True)
+class ScenarioSteps:
+    """A scenario of the features as a deviation names it (rule, scenario) and the steps it runs."""
+
+    rule: str | None
+    scenario: str
+    steps: tuple[tuple[str, str], ...]  # (keyword, text) of each; an outline's text as each example fills it in
+
+
+def _scenario_steps(features: Path) -> list[ScenarioSteps]:
+    """Every scenario of the .feature files under features with the text of its steps as they run:
+    an outline's steps are rendered with each row of its examples, as pytest-bdd renders the
+    scenario a failing step belongs to (the plugin's FAILED_STEP), background steps included."""
+    from pytest_bdd.feature import get_features  # only here: most commands never parse the features
+
+    found = []
+    for feature in get_features([str(features)]):
+        for template in feature.scenarios.values():
+            rows = [row for examples in template.examples for row in examples.as_contexts()] or [{}]
+            steps = ((step.keyword, step.name) for row in rows for step in template.render(row).steps)
+            rule = template.rule.name if template.rule else None
+            found.append(ScenarioSteps(rule, template.name, tuple(dict.fromkeys(steps))))
+    return found
 
 
 def expand_matrix(path: Path, matrix: MatrixConfig, releases: Callable[[str], list[str]]) -> list[TargetConfig]:
@@ -470,7 +503,9 @@ def _version_item(path: Path, key: str, item: str) -> None:
         raise ConfigError(path, key, f"{item!r} ends before it starts")
 
 
-def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
+def _deviation(
+    path: Path, index: int, value: Any, config: Config, steps: Callable[[], list[ScenarioSteps]]
+) -> Deviation:
     prefix = f"deviations[{index}]"
     table = _table(path, prefix, value)
     _reject_unknown(path, f"{prefix}.", table, _DEVIATION_KEYS)
@@ -503,7 +538,27 @@ def _deviation(path: Path, index: int, value: Any, config: Config) -> Deviation:
         SpecifierSet(deviation.versions or "")
     except InvalidSpecifier:
         raise ConfigError(path, f"{prefix}.versions", f"{deviation.versions!r} is not a version range") from None
+    listed = isinstance(table["fails_at"], list)
+    for position, step in enumerate(deviation.fails_at):
+        _check_fails_at(path, f"{prefix}.fails_at" + (f"[{position}]" if listed else ""), step, deviation, steps)
     return deviation
+
+
+def _check_fails_at(
+    path: Path, key: str, step: str, deviation: Deviation, steps: Callable[[], list[ScenarioSteps]]
+) -> None:
+    """A step the deviation says its scenarios fail at must be one of theirs, as expects_failure_at
+    matches it at run time (its text, or its keyword and text), or else a misspelt step would
+    only show up as a failure when a run gets there. A deviation that names no scenario of the
+    features is left to the run's ledger, which reports it as stale."""
+    selected = [found for found in steps() if deviation.names_scenario(found.rule, found.scenario)]
+    texts = [text for found in selected for _, text in found.steps]
+    keyed = {f"{keyword} {text}" for found in selected for keyword, text in found.steps}
+    if not selected or step in texts or step in keyed:
+        return
+    close = difflib.get_close_matches(step, texts, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ConfigError(path, key, f"{step!r} is not a step of any scenario this deviation selects{hint}")
 
 
 def _one_or_more(path: Path, key: str, value: Any) -> tuple[str, ...] | None:

@@ -21,6 +21,19 @@ adapter = "reference"
 version = "1.50.0"
 """
 
+# A deviation of the reference, for the checks of fails_at against the steps of the features.
+DEVIATION = """
+[[deviations]]
+target = "reference"
+{selects}
+fails_at = {fails_at}
+category = "harness limit"
+reason = "r"
+"""
+DELETES_RULE = "st.logout deletes the identity cookie"
+DELETES = "The logout response deletes the identity cookie with the name and path it was set with"
+OUTLINE = "A login answer that does not belong to the login the app started logs nobody in"
+
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "conformance.toml"
@@ -111,6 +124,23 @@ BAD_CONFIGS = {
         GOOD + '\n[[deviations]]\ntarget = "reference"\nscenario = "s"\nfails_at = "x"\ncategory = "harness limit"\n',
         "deviations[0].reason: missing",
     ),
+    "deviation failing at a misspelt step": (
+        GOOD + DEVIATION.format(selects=f'scenario = "{DELETES}"', fails_at='"the browser holds no identity cookies"'),
+        "deviations[0].fails_at: 'the browser holds no identity cookies' is not a step of any scenario this "
+        "deviation selects; did you mean 'the browser holds no identity cookie'?",
+    ),
+    "deviation failing at an outline's step as its template has it": (
+        GOOD
+        + DEVIATION.format(
+            selects=f'scenario = "{OUTLINE}"',
+            fails_at='["the browser holds no identity cookie", "the identity provider answers logins with <answer>"]',
+        ),
+        "deviations[0].fails_at[1]: 'the identity provider answers logins with <answer>' is not a step",
+    ),
+    "deviation failing at a step of another rule": (
+        GOOD + DEVIATION.format(selects=f'rule = "{DELETES_RULE}"', fails_at='"she reruns the app"'),
+        "deviations[0].fails_at: 'she reruns the app' is not a step of any scenario this deviation selects",
+    ),
 }
 
 
@@ -150,6 +180,27 @@ def test_good_config_loads() -> None:
 
 
 @pytest.mark.parametrize(
+    "selects, fails_at",
+    [
+        (f'scenario = "{DELETES}"', '"the browser holds no identity cookie"'),
+        (f'scenario = "{DELETES}"', '"And the browser holds no identity cookie"'),  # as a failure names it
+        (
+            f'scenarios = ["{DELETES}", "{OUTLINE}"]',
+            '"the identity provider answers logins with a state the app did not send"',
+        ),
+        (f'rule = "{DELETES_RULE}"', '["she clicks \\"Log out\\"", "she reloads the tab"]'),
+        ('scenario = "A scenario nobody wrote"', '"a step"'),  # stale: the run's ledger says so
+    ],
+    ids=["text", "keyword and text", "an outline's step as an example fills it in", "steps of a rule", "stale"],
+)
+def test_fails_at_names_a_step_as_it_runs(tmp_path: Path, selects: str, fails_at: str) -> None:
+    """A step of a scenario the deviation selects, in either form expects_failure_at matches at run
+    time; a deviation that selects no scenario is not refused (the ledger reports it as stale)."""
+    config = load_config(write(tmp_path, GOOD + DEVIATION.format(selects=selects, fails_at=fails_at)))
+    assert len(config.deviations) == 1
+
+
+@pytest.mark.parametrize(
     "text, args, expected",
     [
         ("[targets\n", [], "conformance.toml: (file): not valid TOML"),
@@ -159,8 +210,13 @@ def test_good_config_loads() -> None:
             [],
             "targets.x: adapter failed",
         ),
+        (
+            GOOD + DEVIATION.format(selects=f'scenario = "{DELETES}"', fails_at='"the browser holds no cookie"'),
+            [],
+            "conformance.toml: deviations[0].fails_at: 'the browser holds no cookie' is not a step",
+        ),
     ],
-    ids=["not TOML", "unknown target", "factory raising"],
+    ids=["not TOML", "unknown target", "factory raising", "misspelt fails_at"],
 )
 def test_pytest_exits_with_one_line(tmp_path: Path, text: str, args: list[str], expected: str) -> None:
     """End to end: the real command prints one ERROR line, no traceback, exit 4."""
