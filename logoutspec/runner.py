@@ -30,6 +30,41 @@ class SuiteError(Exception):
     """The conformance suite did not run to the end (a config error, a crash): one line."""
 
 
+class RunGroup:
+    """The suite runs a caller has going at once from several threads (the matrix's pool of targets).
+
+    An interruption reaches the main thread only, while each run's thread waits on its output: so
+    the main thread stops the group, which ends every run still going, by its PID, and refuses any
+    run started later, so that no queued run starts after the interruption.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._stopped = False
+
+    def start(self, command: Callable[[], subprocess.Popen[str]]) -> subprocess.Popen[str]:
+        """The process command starts, unless the group was stopped (SuiteError, nothing started)."""
+        with self._lock:
+            if self._stopped:
+                raise SuiteError("not started: the runs were stopped")
+            process = command()
+            self._running.add(process)
+            return process
+
+    def finished(self, process: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._running.discard(process)
+
+    def stop(self) -> int:
+        """Refuse every later start, stop the runs still going (see stop) and wait for them; how many."""
+        with self._lock:
+            self._stopped = True
+            running = [process for process in self._running if process.poll() is None]
+        stop(*running)
+        return len(running)
+
+
 @dataclass(frozen=True)
 class SuiteRun:
     """One finished run: its exit code, its output (stdout and stderr, interleaved) and its reports."""
@@ -80,25 +115,31 @@ def run_suite(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
+    group: RunGroup | None = None,
 ) -> SuiteRun:
     """Run the suite (or other tests) with args (--target, --conformance-config, any pytest option)
     in cwd (its rootdir: default, the current directory); every report goes to reports.
 
     progress gets the run's per-target progress lines as they come. On timeout, or when the caller
     is interrupted, the run gets SIGTERM, on which it stops its servers, and is waited for (killed
-    only if it lingers); then TimeoutError, or the interruption goes on.
+    only if it lingers); then TimeoutError, or the interruption goes on. A run in a group is also
+    stopped when the group is (SuiteError if the group was stopped before it started).
     """
     started = time.monotonic()
-    process = subprocess.Popen(
-        suite_command(*args, reports=reports, tests=tests, cwd=cwd),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a terminal's Ctrl-C reaches the caller only, which then stops the run once
-    )
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            suite_command(*args, reports=reports, tests=tests, cwd=cwd),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # a terminal's Ctrl-C reaches the caller only, which then stops the run once
+        )
+
+    process = group.start(start) if group else start()
     timed_out = threading.Event()
 
     def time_out() -> None:
@@ -115,6 +156,10 @@ def run_suite(
         if timer:
             timer.cancel()
         stop(process)
+        if group:
+            group.finished(process)
+        if process.stdout:
+            process.stdout.close()
     if timed_out.is_set():
         raise TimeoutError(f"the conformance suite did not finish within {timeout} s:\n{output[-2000:]}")
     return SuiteRun(process.returncode, output, reports, time.monotonic() - started)
@@ -131,17 +176,19 @@ def read_output(process: subprocess.Popen[str], progress: Callable[[str], None] 
     return "".join(lines)
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop a run that is still going (an interrupted caller): SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is None:
+def stop(*processes: subprocess.Popen[str]) -> None:
+    """Stop runs that are still going (an interrupted caller): SIGTERM to each at once (pytest then
+    stops its servers), SIGKILL to one still there 30 s later."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         process.terminate()
+    deadline = time.monotonic() + 30
+    for process in running:
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    if process.stdout:
-        process.stdout.close()
 
 
 def print_progress(line: str) -> None:

@@ -4,11 +4,16 @@ reads on a phone. Reference targets in a matrix keep it cheap (no Streamlit serv
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import PHONE_WIDTH, PhoneView  # tests/conftest.py: the phone check both pages share
+from test_faults import processes_mentioning, wait_for
 
 from logoutspec.config import load_config
 from logoutspec.history import build_history, render_history_markdown, short_labels
@@ -115,3 +120,51 @@ def test_the_history_page_reads_on_a_phone_in_headless_chromium(
     assert view.width <= PHONE_WIDTH
     assert [rule for rule in rules if rule not in view.text] == []
     assert view.matrix_labels == {"1.44.0", "1.50.0", "1.53.0"}
+
+
+# An adapter whose factory marks its target as started, then blocks until its run is stopped: a
+# matrix of such targets is running for as long as the test needs, and costs no server.
+BLOCKING_ADAPTER = """
+import threading
+from pathlib import Path
+
+
+def Blocking(name, version, options, resources):
+    (Path(__file__).parent / f"started-{name}").touch()
+    threading.Event().wait()
+"""
+BLOCKING_TARGETS = "".join(f'[targets.{n}]\nadapter = "blocking:Blocking"\nversion = "1.50.0"\n' for n in "abc")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_matrix_stops_its_runs_and_starts_no_more(tmp_path: Path, signum: int) -> None:
+    """Two targets running (--jobs 2), one queued: Ctrl-C (to the process group, as a terminal sends
+    it) or SIGTERM (to its PID) stops both runs, by their PIDs, and the queued one never starts."""
+    (tmp_path / "blocking.py").write_text(BLOCKING_ADAPTER)
+    config = tmp_path / "conformance.toml"
+    config.write_text(BLOCKING_TARGETS)
+    targets = [option for name in "abc" for option in ("--target", name)]
+    command = [sys.executable, "-m", "logoutspec", "matrix", "--config", str(config), "--jobs", "2", *targets]
+    matrix = subprocess.Popen(
+        [*command, "--no-drift", "--reports", str(tmp_path / "reports")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: all((tmp_path / f"started-{name}").exists() for name in "ab"), matrix)
+        if signum == signal.SIGINT:
+            os.killpg(matrix.pid, signum)
+        else:
+            matrix.send_signal(signum)
+        _, errors = matrix.communicate(timeout=60)
+    finally:
+        if matrix.poll() is None:
+            matrix.kill()
+            matrix.communicate()
+    assert matrix.returncode == 130, errors
+    assert errors.strip().splitlines() == ["matrix: interrupted: 2 running target(s) stopped, 1 not started"]
+    assert not (tmp_path / "started-c").exists()
+    assert not processes_mentioning(str(tmp_path))

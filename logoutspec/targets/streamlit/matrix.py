@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ from logoutspec.config import Config, ConfigError, TargetConfig, load_config
 from logoutspec.history import build_history, write_history
 from logoutspec.locations import FEATURES, config_in
 from logoutspec.report import Report, build_report, write_report
-from logoutspec.runner import Record, SuiteError, elapsed, run_suite
+from logoutspec.runner import Record, RunGroup, SuiteError, elapsed, run_suite
 from logoutspec.targets.streamlit.drift import docstrings, drifts, rule_quotes
 
 # A rule's verdict for one version, by the outcome that decided it (report.rule_verdict).
@@ -43,10 +44,12 @@ SYMBOLS = {"passed": "pass", "xpassed": "XPASS", "failed": "FAIL", "xfailed": "d
 SHARD = re.compile(r"^(\d+)/(\d+)$")
 
 
-def run_target(config_path: Path, target: str, reports: Path) -> list[Record]:
+def run_target(config_path: Path, target: str, reports: Path, group: RunGroup) -> list[Record]:
     """One run of the suite on one target, its reports in reports/<target>/; its records."""
-    run = run_suite("--conformance-config", str(config_path), "--target", target, reports=reports / target)
     try:
+        run = run_suite(
+            "--conformance-config", str(config_path), "--target", target, reports=reports / target, group=group
+        )
         return run.records
     except SuiteError as error:
         raise SystemExit(f"matrix: target {target} did not run: {error}") from None
@@ -75,21 +78,38 @@ def shard(targets: Sequence[TargetConfig], spec: str | None) -> list[TargetConfi
 
 
 def run_targets(config_path: Path, targets: Sequence[TargetConfig], reports: Path, jobs: int) -> list[Record]:
-    """Run every target, jobs at a time; records in the order of the targets."""
+    """Run every target, jobs at a time; records in the order of the targets.
+
+    Once the outcome is decided otherwise (interrupted: Ctrl-C or SIGTERM; a target that did not
+    run), no queued target starts and the runs going are stopped by their PIDs, each stopping its
+    servers, before the exception goes on; an interruption goes on as a KeyboardInterrupt that says
+    how many runs were stopped and how many targets never started."""
     started = time.monotonic()
     done = 0
+    group = RunGroup()
 
     def one(target: TargetConfig) -> list[Record]:
         nonlocal done
         target_started = time.monotonic()
-        records = run_target(config_path, target.name, reports)
+        records = run_target(config_path, target.name, reports, group)
         done += 1
         took, total = elapsed(time.monotonic() - target_started), elapsed(time.monotonic() - started)
         print(f"[{done}/{len(targets)}] {target.name} ({target.version}): {took} ({total} elapsed)", flush=True)
         return records
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return [record for records in pool.map(one, targets) for record in records]
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(one, target) for target in targets]
+        return [record for future in futures for record in future.result()]
+    except KeyboardInterrupt:
+        stopped = group.stop()
+        queued = len(targets) - done - stopped
+        raise KeyboardInterrupt(f"{stopped} running target(s) stopped, {queued} not started") from None
+    except BaseException:
+        group.stop()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def print_matrix(report: Report) -> None:
@@ -160,6 +180,18 @@ def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, prog: str = "python -m logoutspec.targets.streamlit.matrix") -> int:
     args = parse_arguments(argv, prog)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by PID: stop the runs too
+    try:
+        return history(args)
+    except KeyboardInterrupt as interrupted:
+        print(f"matrix: interrupted{': ' if str(interrupted) else ''}{interrupted}", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def history(args: argparse.Namespace) -> int:
+    """The run main's arguments ask for: the targets (or the merge of shards), then the reports."""
     try:
         config = load_config(args.config)
         if args.merge:
