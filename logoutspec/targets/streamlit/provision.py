@@ -66,6 +66,11 @@ def requirements_for(version: str, server: str = "tornado") -> list[str]:
     return [f"{package}=={version}", f"Authlib=={authlib}"]
 
 
+# The marker's last line: environments provisioned before installs were compiled to bytecode
+# are made again (where PYTHONDONTWRITEBYTECODE is set, they compiled Streamlit at every start).
+_COMPILED = "# compiled to bytecode"
+
+
 def provision(version: str, server: str = "tornado", cache_root: Path = CACHE_ROOT, extras: Sequence[str] = ()) -> Path:
     """The python executable of a virtualenv with this Streamlit version, created on first use.
 
@@ -82,8 +87,8 @@ def provision(version: str, server: str = "tornado", cache_root: Path = CACHE_RO
     cache_root.mkdir(parents=True, exist_ok=True)
     with (cache_root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        wanted = "\n".join(requirements) + "\n"
-        if not marker.exists() or marker.read_text() != wanted:  # new pins make a new venv
+        wanted = "\n".join([*requirements, _COMPILED]) + "\n"
+        if not marker.exists() or marker.read_text() != wanted:  # new pins (or an uncompiled venv) make a new venv
             _install(venv_dir, requirements, version)
             marker.write_text(wanted)
     return venv_dir / "bin" / "python"
