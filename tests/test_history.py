@@ -136,6 +136,13 @@ def Blocking(name, version, options, resources):
 BLOCKING_TARGETS = "".join(f'[targets.{n}]\nadapter = "blocking:Blocking"\nversion = "1.50.0"\n' for n in "abc")
 
 
+def take_ctrl_c() -> None:
+    """SIGINT as a terminal's foreground job has it: a shell starts a background job (a test run
+    started with &, say) with SIGINT ignored, its children inherit that, and Python then never
+    turns SIGINT into KeyboardInterrupt; the Ctrl-C below would go unnoticed."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_matrix_stops_its_runs_and_starts_no_more(tmp_path: Path, signum: int) -> None:
     """Two targets running (--jobs 2), one queued: Ctrl-C (to the process group, as a terminal sends
@@ -152,6 +159,7 @@ def test_an_interrupted_matrix_stops_its_runs_and_starts_no_more(tmp_path: Path,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=take_ctrl_c,
     )
     try:
         wait_for(lambda: all((tmp_path / f"started-{name}").exists() for name in "ab"), matrix)
