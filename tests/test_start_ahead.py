@@ -3,6 +3,8 @@ the served targets' side is in test_command_target.py."""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,7 @@ from logoutspec.steps.actions import pytest_logoutspec_app_of
 
 from logoutspec.contract import AppSpec
 from logoutspec.resources import SuiteResources
+from logoutspec.targets.streamlit.processes import environment_snapshot
 
 
 @pytest.fixture
@@ -30,3 +33,23 @@ def test_the_steps_name_the_app_a_scenario_serves(resources: SuiteResources) -> 
     )
     assert spec == AppSpec(secrets="default, changed so that auth.client_id is missing")
     assert template is not None and "logoutspec-app" not in template and "app-secret" in template
+
+
+def test_the_environment_is_read_whole_while_the_main_thread_changes_it() -> None:
+    """Servers start in threads while pytest sets and deletes PYTEST_CURRENT_TEST: reading the
+    environment then must not fail on a variable deleted halfway (it raised KeyError)."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            os.environ["LOGOUTSPEC_CHURN"] = "1"
+            os.environ.pop("LOGOUTSPEC_CHURN", None)
+
+    changer = threading.Thread(target=churn)
+    changer.start()
+    try:
+        snapshots = [environment_snapshot() for _ in range(3000)]
+    finally:
+        stop.set()
+        changer.join()
+    assert all(snapshot.get("PATH") == os.environ["PATH"] for snapshot in snapshots)

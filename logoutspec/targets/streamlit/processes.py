@@ -168,7 +168,7 @@ class AppServer:
         directory costs nothing to load (httpx takes SSL_CERT_DIR when SSL_CERT_FILE is unset)."""
         env = {
             name: value
-            for name, value in os.environ.items()
+            for name, value in environment_snapshot().items()
             if not name.startswith("STREAMLIT_") and name not in ("PYTHONPATH", "VIRTUAL_ENV", "SSL_CERT_FILE")
         }
         env["HOME"] = str(workdir)
@@ -193,6 +193,15 @@ class AppServer:
                 pass
             time.sleep(_HEALTH_POLL_INTERVAL)
         raise TimeoutError(f"{health} not healthy within {self.start_timeout} s:\n{self.log_tail()}")
+
+
+def environment_snapshot() -> dict[str, str]:
+    """This process's environment as it is now, safe to take in a thread while the main thread
+    changes it. Servers start in background threads while pytest sets and deletes
+    PYTEST_CURRENT_TEST around every scenario, and os.environ.items() lists the names first and
+    reads each value after: a name deleted in between raised KeyError, and a server "did not
+    start" (1 run in 5 of a fresh clone; a history run). A variable deleted meanwhile is left out."""
+    return {name: value for name in list(os.environ) if (value := os.environ.get(name)) is not None}
 
 
 def _signal_group(pid: int, signum: int) -> None:
