@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from logoutspec.fixtures import Fixtures
-from test_faults import RUN_TIMEOUT, private_fixtures, wait_for, write_config
+from test_faults import RUN_TIMEOUT, private_fixtures, take_ctrl_c, wait_for, write_config
 
 from logoutspec.contract import AppSpec
 from logoutspec.resources import SuiteResources
@@ -312,7 +312,7 @@ def test_an_interrupted_run_leaves_no_process(tmp_path: Path, ending: str) -> No
         run.wait(timeout=60)
     finally:
         stop(run)
-    assert run.returncode != 0, (tmp_path / "run.log").read_text()
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, (tmp_path / "run.log").read_text()
     assert processes_marked(marker) == {}
 
 
@@ -330,6 +330,7 @@ def start_run(tmp_path: Path, marker: str, *args: str) -> subprocess.Popen[bytes
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=take_ctrl_c,
         )
 
 

@@ -109,7 +109,9 @@ def test_an_interrupted_run_leaves_no_process(tmp_path: Path, signum: int) -> No
     private_fixtures(tmp_path)
     config = write_config(tmp_path, 'adapter = "streamlit"')
     command = suite_command("--conformance-config", str(config), reports=tmp_path / "reports")
-    run = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    run = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=take_ctrl_c
+    )
     try:
         wait_for(lambda: any("streamlit" in p for p in processes_mentioning(str(tmp_path))), run)
         run.send_signal(signum)
@@ -117,9 +119,17 @@ def test_an_interrupted_run_leaves_no_process(tmp_path: Path, signum: int) -> No
     finally:
         if run.poll() is None:
             run.kill()
-        run.communicate()
-    assert run.returncode != 0
+        output = run.communicate()[0].decode(errors="replace")
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-2000:]
     assert not processes_mentioning(str(tmp_path))
+
+
+def take_ctrl_c() -> None:
+    """SIGINT as a terminal's foreground job has it: a shell starts a background job (a test run
+    started with &, say) with SIGINT ignored, its children inherit that, and Python then never
+    turns SIGINT into KeyboardInterrupt; a Ctrl-C sent in a test would go unnoticed, and a run
+    that ended on its own would pass for an interrupted one."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(condition: Callable[[], bool], run: subprocess.Popen[bytes], timeout: float = 90) -> None:

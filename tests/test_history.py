@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PHONE_WIDTH, PhoneView  # tests/conftest.py: the phone check both pages share
-from test_faults import processes_mentioning, wait_for
+from test_faults import processes_mentioning, take_ctrl_c, wait_for
 
 from logoutspec.config import load_config
 from logoutspec.history import build_history, render_history_markdown, short_labels
@@ -134,13 +134,6 @@ def Blocking(name, version, options, resources):
     threading.Event().wait()
 """
 BLOCKING_TARGETS = "".join(f'[targets.{n}]\nadapter = "blocking:Blocking"\nversion = "1.50.0"\n' for n in "abc")
-
-
-def take_ctrl_c() -> None:
-    """SIGINT as a terminal's foreground job has it: a shell starts a background job (a test run
-    started with &, say) with SIGINT ignored, its children inherit that, and Python then never
-    turns SIGINT into KeyboardInterrupt; the Ctrl-C below would go unnoticed."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

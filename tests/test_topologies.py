@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_faults import private_fixtures, processes_mentioning, run_with, wait_for, write_config
+from test_faults import private_fixtures, processes_mentioning, run_with, take_ctrl_c, wait_for, write_config
 
 from logoutspec.resources import SuiteResources, reserve_port
 from logoutspec.runner import suite_command
@@ -105,7 +105,9 @@ def test_ctrl_c_while_replicas_run_leaves_no_process(tmp_path: Path) -> None:
     command = suite_command(
         "--conformance-config", str(config), "-k", "rest_of_the_script_run", reports=tmp_path / "reports"
     )
-    run = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    run = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=take_ctrl_c
+    )
     seen: dict[int, str] = {}
 
     def nginx_serves() -> bool:
@@ -122,7 +124,8 @@ def test_ctrl_c_while_replicas_run_leaves_no_process(tmp_path: Path) -> None:
     finally:
         if run.poll() is None:
             run.kill()
-        run.communicate()
+        output = run.communicate()[0].decode(errors="replace")
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-2000:]
     assert {"streamlit", "nginx: master", "nginx: worker"} <= {kind(line) for line in seen.values()}, seen
     assert not [f"{pid}: {line}" for pid, line in seen.items() if command_line(pid) == line]
 
