@@ -306,6 +306,7 @@ class ChromiumTab:
         self._landings: list[Response] = []  # the final response of every navigation of this page
         self._deadline = 0.0
         self.auth_gate = AuthNavigationGate(page)
+        self.sessions.on_finished(self.auth_gate.review)
         page.on("websocket", self.sessions.watch)
         page.on("response", self._on_response)
 
@@ -397,14 +398,22 @@ class ChromiumTab:
 
     def _click_and_run(self, label: str) -> ScriptRun:
         """Click the real button and wait for the run it triggers; the navigation the run asks for
-        (st.login, st.logout) is held until the run has finished, then let go."""
+        (st.login, st.logout) is held until the run has finished, then let go.
+
+        The click is Playwright's whole click, with its wait after: that is where Playwright learns
+        whether the button itself received the click. If the page moved under the pointer (a font
+        or a lazily loaded part of the frontend arriving after the run was shown), another element
+        was hit; Playwright keeps the page from seeing that click and clicks again. Skipping the
+        wait (no_wait_after) skips that check too, and the click was lost: a person would click
+        again, the scenario waited a minute for a run that never came. The wait after a click
+        also waits for a navigation the click started, which the gate lets go as soon as the run
+        has finished, while Playwright is still waiting."""
         shown = [e.text for e in self.last_run.elements if e.kind == "button"]
         if label not in shown:
             raise AssertionError(f"no button {label!r} on the page; buttons shown: {shown}")
         runs = len(self.sessions.finished)
-        with self.auth_gate.holding():
-            # no_wait_after: the navigation the run asks for is held until the run has finished
-            self.page.get_by_role("button", name=label, exact=True).click(no_wait_after=True)
+        with self.auth_gate.holding(until=lambda: len(self.sessions.finished) > runs):
+            self.page.get_by_role("button", name=label, exact=True).click()
             self._await_run(runs)
         return self.sessions.finished[runs].run
 
@@ -513,30 +522,43 @@ class AuthNavigationGate:
 
     The route stays installed for the page's lifetime: removing it while a request is on its
     way makes Playwright lose that request, and with it the first hop of the redirect chain.
+    Held requests are let go from an event handler, as soon as the run has finished (the tab
+    calls review() for every finished run), not when the clicking code gets control back: a
+    click waits for the navigation it started, and so must not wait for the gate.
     """
 
     ENDPOINTS = re.compile(r"^[^?#]*/auth/log(?:in|out)(?:[?#].*)?$")
 
     def __init__(self, page: Page) -> None:
-        self._held: list[Route] | None = None  # None: requests pass at once
+        self._until: Callable[[], bool] | None = None  # None: requests pass at once
+        self._held: list[Route] = []
         page.route(self.ENDPOINTS, self._on_route)
 
     @contextmanager
-    def holding(self) -> Iterator[None]:
-        """Hold the requests made during the block, and let them go at its end."""
-        self._held = []
+    def holding(self, until: Callable[[], bool]) -> Iterator[None]:
+        """Hold the requests made during the block until until() holds (or the block ends)."""
+        self._until = until
         try:
             yield
         finally:
-            held, self._held = self._held, None
-            for route in held:
-                route.continue_()
+            self._until = None
+            self._let_go()
+
+    def review(self) -> None:
+        """Let the held requests go if what they wait for has happened."""
+        if self._until is None or self._until():
+            self._let_go()
 
     def _on_route(self, route: Route) -> None:
-        if self._held is None:
+        if self._until is None or self._until():
             route.continue_()
         else:
             self._held.append(route)
+
+    def _let_go(self) -> None:
+        held, self._held = self._held, []
+        for route in held:
+            route.continue_()
 
 
 class NavigationStop:
@@ -594,11 +616,21 @@ class AppSessions:
     def __init__(self) -> None:
         self.sockets: list[WebSocket] = []
         self.finished: list[FinishedRun] = []
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_finished(self, listener: Callable[[], None]) -> None:
+        """Call listener after every finished run, in the event handler that saw it finish."""
+        self._listeners.append(listener)
 
     def watch(self, socket: WebSocket) -> None:
         if socket.url.split("?")[0].endswith(APP_STREAM):
-            socket.on("framereceived", SocketReader(len(self.sockets), self.finished).feed)
+            socket.on("framereceived", SocketReader(len(self.sockets), self._record).feed)
             self.sockets.append(socket)
+
+    def _record(self, finished: FinishedRun) -> None:
+        self.finished.append(finished)
+        for listener in self._listeners:
+            listener()
 
     def finished_on(self, first_socket: int) -> bool:
         """Whether a socket numbered first_socket or later has finished a run."""
@@ -608,20 +640,24 @@ class AppSessions:
 class SocketReader:
     """Decodes one websocket's ForwardMsgs into script runs, as the frontend receives them."""
 
-    def __init__(self, socket: int, finished: list[FinishedRun]) -> None:
+    def __init__(self, socket: int, record: Callable[[FinishedRun], None]) -> None:
         self.socket = socket
-        self.finished = finished
+        self.record = record
         self.collector = RunCollector()
 
     def feed(self, payload: str | bytes) -> None:
         """Take one frame; a finished run is handed on and the next run is collected for the same
-        session."""
+        session.
+
+        The next collector is in place before the run is handed on: what receives it may call
+        Playwright (the auth gate lets requests go), and while such a call waits, Playwright
+        delivers this socket's next frames to this method again; they belong to the next run."""
         if isinstance(payload, str):
             raise ConnectionError("the app's websocket sent a text frame; Streamlit sends binary protobuf")
         collector = self.collector
         if collector.feed(payload):
-            self.finished.append(FinishedRun(self.socket, collector.session_id, collector.result()))
             self.collector = RunCollector(collector.session_id, collector.page_script_hash)
+            self.record(FinishedRun(self.socket, collector.session_id, collector.result()))
 
 
 def resuming_websocket_script(session_id: str) -> str:
