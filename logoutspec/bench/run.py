@@ -5,10 +5,10 @@
 Per target: server start to healthy, median and max time per scenario, whole-suite time, the
 server's peak RSS, HTTP requests and websocket messages per scenario, and the harness's own
 share of scenario time (time not spent waiting on requests and frames). For a browser target
-also its page loads per scenario, the time per page load and how much of it the page spent running
-the frontend's scripts (its own start-up, which the harness cannot skip), and its median over the median of the
-wire target of the same Streamlit version measured in the same invocation (browser-to-wire
-ratio; run both, e.g. --target streamlit --target browser). Prints a table and writes
+also its page loads per scenario, the time per page load and how much of it the page spent
+running the frontend's scripts (its own start-up, which the harness cannot skip), and its median
+over the median of the wire target of the same Streamlit version measured in the same invocation
+(browser-to-wire ratio; run both, e.g. --target streamlit --target browser). Prints a table and writes
 reports/bench.json. It measures; it asserts nothing (goals are printed beside the values).
 """
 

@@ -302,11 +302,10 @@ class ChromiumTab:
     def __init__(self, browser: ChromiumBrowser, page: Page) -> None:
         self.browser = browser
         self.page = page
-        self.sessions = AppSessions()
+        self.auth_gate = AuthNavigationGate(page)
+        self.sessions = AppSessions(on_finished=self.auth_gate.review)
         self._landings: list[Response] = []  # the final response of every navigation of this page
         self._deadline = 0.0
-        self.auth_gate = AuthNavigationGate(page)
-        self.sessions.on_finished(self.auth_gate.review)
         page.on("websocket", self.sessions.watch)
         page.on("response", self._on_response)
 
@@ -546,14 +545,17 @@ class AuthNavigationGate:
 
     def review(self) -> None:
         """Let the held requests go if what they wait for has happened."""
-        if self._until is None or self._until():
+        if self._open():
             self._let_go()
 
     def _on_route(self, route: Route) -> None:
-        if self._until is None or self._until():
+        if self._open():
             route.continue_()
         else:
             self._held.append(route)
+
+    def _open(self) -> bool:
+        return self._until is None or self._until()
 
     def _let_go(self) -> None:
         held, self._held = self._held, []
@@ -613,14 +615,11 @@ class FinishedRun:
 class AppSessions:
     """The app websockets of one tab, in order, and every script run they delivered."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_finished: Callable[[], None]) -> None:
+        """on_finished is called after every finished run, in the event handler that saw it finish."""
         self.sockets: list[WebSocket] = []
         self.finished: list[FinishedRun] = []
-        self._listeners: list[Callable[[], None]] = []
-
-    def on_finished(self, listener: Callable[[], None]) -> None:
-        """Call listener after every finished run, in the event handler that saw it finish."""
-        self._listeners.append(listener)
+        self._on_finished = on_finished
 
     def watch(self, socket: WebSocket) -> None:
         if socket.url.split("?")[0].endswith(APP_STREAM):
@@ -629,8 +628,7 @@ class AppSessions:
 
     def _record(self, finished: FinishedRun) -> None:
         self.finished.append(finished)
-        for listener in self._listeners:
-            listener()
+        self._on_finished()
 
     def finished_on(self, first_socket: int) -> bool:
         """Whether a socket numbered first_socket or later has finished a run."""
